@@ -1,0 +1,101 @@
+// `npm test`: every check the project has, in the order that fails fastest, ending with one
+// countable line. Prerequisites are checked first so a missing tool fails at once with its fix.
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { findTestPython } from './find-test-python.mjs'
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
+const only = process.argv.slice(2)
+const chromium = process.env.LOCALTUNE_CHROMIUM ?? '/usr/bin/chromium'
+
+function fail(message) {
+  console.error(`\nnpm test cannot run: ${message}`)
+  console.log('0 passed, 1 failed')
+  process.exit(1)
+}
+
+const python = findTestPython()
+if (!python) fail('no python3 with torch and pytest was found. Install them: sudo apt-get install -y python3-torch python3-pytest libopenblas0-pthread (or set LOCALTUNE_PYTHON).')
+if (!fs.existsSync(chromium)) fail(`Chromium is missing at ${chromium}. Install it: sudo apt-get install -y chromium (or set LOCALTUNE_CHROMIUM).`)
+
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const failedStages = []
+
+function run(stage, command, args, options = {}) {
+  if (only.length && !only.includes(stage)) return null
+  console.log(`\n=== ${stage}: ${[command, ...args].join(' ')}`)
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...options.env } })
+  const ok = result.status === 0
+  if (!ok) failedStages.push(stage)
+  return ok
+}
+
+function countStage(stage, ok) {
+  if (ok === null) return
+  if (ok) totals.passed += 1
+  else totals.failed += 1
+  void stage
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'localtune-test-'))
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
+
+// Static checks count as one check each.
+countStage('typecheck', run('typecheck', 'npm', ['run', '--silent', 'typecheck']))
+countStage('lint', run('lint', 'npm', ['run', '--silent', 'lint']))
+
+// Unit tests report their own counts.
+const vitestReport = path.join(tmp, 'vitest.json')
+const unitOk = run('unit', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`])
+if (unitOk !== null) {
+  try {
+    const report = JSON.parse(fs.readFileSync(vitestReport, 'utf8'))
+    totals.passed += report.numPassedTests
+    totals.failed += report.numFailedTests + (report.numFailedTestSuites ?? 0)
+    totals.skipped += report.numPendingTests + (report.numTodoTests ?? 0)
+  } catch {
+    totals.failed += unitOk ? 0 : 1
+  }
+}
+
+const pytestReport = path.join(tmp, 'pytest.xml')
+const pythonOk = run('python', python, ['-m', 'pytest', '-q', 'python-runtime/tests', `--junitxml=${pytestReport}`, '-p', 'no:cacheprovider'])
+if (pythonOk !== null) {
+  try {
+    const xml = fs.readFileSync(pytestReport, 'utf8')
+    const suite = xml.match(/<testsuite [^>]*>/)?.[0] ?? ''
+    const attr = (name) => Number(suite.match(new RegExp(`${name}="(\\d+)"`))?.[1] ?? 0)
+    const failed = attr('failures') + attr('errors')
+    const skipped = attr('skipped')
+    totals.passed += attr('tests') - failed - skipped
+    totals.failed += failed
+    totals.skipped += skipped
+  } catch {
+    totals.failed += pythonOk ? 0 : 1
+  }
+}
+
+countStage('build', run('build', 'npm', ['run', '--silent', 'build']))
+
+const e2eReport = path.join(tmp, 'e2e.json')
+const e2eOk = run('e2e', npx, ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], {
+  env: { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport, LOCALTUNE_CHROMIUM: chromium }
+})
+if (e2eOk !== null) {
+  try {
+    const stats = JSON.parse(fs.readFileSync(e2eReport, 'utf8')).stats
+    totals.passed += stats.expected + (stats.flaky ?? 0)
+    totals.failed += stats.unexpected
+    totals.skipped += stats.skipped
+  } catch {
+    totals.failed += e2eOk ? 0 : 1
+  }
+}
+
+fs.rmSync(tmp, { recursive: true, force: true })
+if (failedStages.length) console.log(`\nFailed stages: ${failedStages.join(', ')}`)
+if (failedStages.length && totals.failed === 0) totals.failed = failedStages.length
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+process.exit(failedStages.length ? 1 : 0)

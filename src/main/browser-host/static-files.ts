@@ -1,0 +1,31 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8'
+}
+
+/** Resolves a URL path inside the built renderer; never outside it (no `..` escapes). */
+export function resolveStaticFile(rendererDir: string, urlPath: string): { file: string; contentType: string } | null {
+  const decoded = decodeURIComponent(urlPath)
+  const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '')
+  const file = path.resolve(rendererDir, relative)
+  if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return null
+  let target = file
+  if (!fs.existsSync(target) || fs.statSync(target).isDirectory()) {
+    // The app is one page: unknown paths without an extension get the page itself.
+    if (path.extname(relative)) return null
+    target = path.join(rendererDir, 'index.html')
+    if (!fs.existsSync(target)) return null
+  }
+  return { file: target, contentType: contentTypes[path.extname(target)] ?? 'application/octet-stream' }
+}

@@ -1,0 +1,91 @@
+import path from 'node:path'
+import type { ContractHandlers, PythonRuntimeStatus } from '../../shared/contract'
+import { findAppRoot, pythonRuntimeDir } from './app-root'
+import { electronBinaryStatus } from './electron-binary'
+import { EventHub } from './event-hub'
+import { ensureHome, resolveHome } from './home'
+import { discoverPythonRuntime } from './runtime/python-discovery'
+import { databaseStatus, openDatabase, type LocalTuneDatabase } from './store/database'
+import { buildDoctorReport, type GpuFacts } from './system/doctor'
+
+export interface CoreOptions {
+  env?: NodeJS.ProcessEnv
+  home?: string
+}
+
+export interface Core {
+  home: string
+  appRoot: string
+  runtimeDir: string
+  env: NodeJS.ProcessEnv
+  db: LocalTuneDatabase
+  events: EventHub
+  handlers: ContractHandlers
+  pythonRuntime(refresh?: boolean): Promise<PythonRuntimeStatus>
+  close(): void
+}
+
+function gpuFactsFromProbe(python: PythonRuntimeStatus): GpuFacts {
+  if (python.gpus.length > 0) {
+    return {
+      status: 'ok',
+      message: `${python.gpus.length} GPU(s) visible to the runtime`,
+      gpus: python.gpus.map((gpu) => ({ index: gpu.index, name: gpu.name, memoryTotalBytes: gpu.totalMemoryBytes, memoryFreeBytes: gpu.freeMemoryBytes })),
+      fix: null
+    }
+  }
+  return {
+    status: 'none',
+    message: 'No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU.',
+    gpus: [],
+    fix: 'On a machine with an NVIDIA GPU, install the driver so that `nvidia-smi` works.'
+  }
+}
+
+/**
+ * The one core behind every host (Electron, browser, CLI): opens the home folder and the
+ * database, and answers every contract channel. Hosts add transport, nothing else.
+ */
+export function createCore(options: CoreOptions = {}): Core {
+  const env = options.env ?? process.env
+  const home = ensureHome(options.home ?? resolveHome(env))
+  const appRoot = findAppRoot()
+  const runtimeDir = pythonRuntimeDir(env)
+  const db = openDatabase(home)
+  const events = new EventHub()
+  let runtime: Promise<PythonRuntimeStatus> | null = null
+
+  const pythonRuntime = (refresh = false): Promise<PythonRuntimeStatus> => {
+    if (!runtime || refresh) runtime = discoverPythonRuntime({ env, home, runtimeDir })
+    return runtime
+  }
+
+  const handlers: ContractHandlers = {
+    'system.doctor': async ({ refresh }) => {
+      const python = await pythonRuntime(refresh)
+      return buildDoctorReport({
+        home,
+        database: databaseStatus(db),
+        electron: electronBinaryStatus(appRoot),
+        python,
+        gpus: gpuFactsFromProbe(python)
+      })
+    }
+  }
+
+  return {
+    home,
+    appRoot,
+    runtimeDir,
+    env,
+    db,
+    events,
+    handlers,
+    pythonRuntime,
+    close: () => db.close()
+  }
+}
+
+export function defaultRendererDir(appRoot: string): string {
+  return path.join(appRoot, 'out', 'renderer')
+}

@@ -1,0 +1,92 @@
+/**
+ * Numbered schema migrations, applied in order and recorded in `PRAGMA user_version`.
+ * Never edit a migration that has shipped: add the next number. Each runs in one transaction,
+ * so a failure leaves the database at the previous version.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'datasets, projects, runs, metrics, checkpoints',
+    sql: `
+      CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        source_path TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        encoding TEXT NOT NULL,
+        delimiter TEXT NOT NULL,
+        has_header INTEGER NOT NULL,
+        row_count INTEGER NOT NULL,
+        columns_json TEXT NOT NULL,
+        mode TEXT,
+        mapping_json TEXT,
+        counts_json TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        dataset_id TEXT REFERENCES datasets(id) ON DELETE SET NULL,
+        mode TEXT NOT NULL,
+        mapping_json TEXT NOT NULL,
+        model_json TEXT NOT NULL,
+        params_json TEXT NOT NULL,
+        estimate_json TEXT,
+        hardware_json TEXT,
+        project_dir TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        project_id TEXT REFERENCES projects(id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        run_dir TEXT NOT NULL,
+        gpu_index INTEGER,
+        pid INTEGER,
+        exit_code INTEGER,
+        exit_signal INTEGER,
+        error_json TEXT,
+        total_steps INTEGER,
+        last_step INTEGER,
+        final_loss REAL,
+        final_eval_loss REAL,
+        peak_memory_bytes INTEGER,
+        events_offset INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        ended_at TEXT
+      );
+      CREATE INDEX runs_by_project ON runs(project_id, created_at);
+      CREATE TABLE metrics (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        epoch REAL,
+        loss REAL,
+        lr REAL,
+        grad_norm REAL,
+        tokens_per_second REAL,
+        gpu_memory_bytes INTEGER,
+        time REAL NOT NULL,
+        PRIMARY KEY (run_id, kind, step)
+      );
+      CREATE TABLE checkpoints (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, step)
+      );
+    `
+  }
+]

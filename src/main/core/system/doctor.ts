@@ -1,0 +1,116 @@
+import fs from 'node:fs'
+import type { DoctorReport, MachineCheck, PythonRuntimeStatus } from '../../../shared/contract'
+import type { ElectronBinaryStatus } from '../electron-binary'
+import type { DatabaseStatus } from '../store/database'
+
+export interface GpuFacts {
+  status: 'ok' | 'none' | 'error'
+  /** A sentence for the user: what was found, or why nothing was. */
+  message: string
+  gpus: Array<{ index: number; name: string; memoryTotalBytes: number | null; memoryFreeBytes: number | null }>
+  fix: string | null
+}
+
+export interface DoctorInputs {
+  home: string
+  database: DatabaseStatus
+  electron: ElectronBinaryStatus
+  python: PythonRuntimeStatus
+  gpus: GpuFacts
+}
+
+const minimumNode = [20, 19]
+
+function homeIsWritable(home: string): boolean {
+  try {
+    fs.accessSync(home, fs.constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function gib(bytes: number | null): string {
+  return bytes === null ? 'unknown' : `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+}
+
+/** Turns the machine's facts into checks a person can act on, each with its fix. */
+export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
+  const checks: MachineCheck[] = []
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+  const nodeOk = major > minimumNode[0]! || (major === minimumNode[0] && minor >= minimumNode[1]!)
+  checks.push({
+    id: 'node',
+    label: 'Node.js',
+    level: nodeOk ? 'ok' : 'error',
+    detail: `Node ${process.versions.node}`,
+    fix: nodeOk ? null : 'Install Node.js 20.19 or newer.'
+  })
+
+  const writable = homeIsWritable(inputs.home)
+  checks.push({
+    id: 'home',
+    label: 'Home folder',
+    level: writable ? 'ok' : 'error',
+    detail: `${inputs.home}${writable ? '' : ' is not writable'}`,
+    fix: writable ? null : 'Make the folder writable, or set LOCALTUNE_HOME to a folder you own.'
+  })
+
+  const dbCurrent = inputs.database.schemaVersion === inputs.database.latestVersion
+  checks.push({
+    id: 'database',
+    label: 'Database',
+    level: dbCurrent ? 'ok' : 'error',
+    detail: `${inputs.database.path} (schema ${inputs.database.schemaVersion}, ${inputs.database.journalMode})`,
+    fix: dbCurrent ? null : 'Restart LocalTune so it can bring the database up to date.'
+  })
+
+  if (inputs.gpus.status === 'ok') {
+    const names = inputs.gpus.gpus.map((gpu) => `${gpu.index}: ${gpu.name} (${gib(gpu.memoryTotalBytes)}, ${gib(gpu.memoryFreeBytes)} free)`)
+    checks.push({ id: 'gpus', label: 'GPUs', level: 'ok', detail: names.join('; '), fix: null })
+  } else {
+    checks.push({ id: 'gpus', label: 'GPUs', level: 'warning', detail: inputs.gpus.message, fix: inputs.gpus.fix })
+  }
+
+  const python = inputs.python
+  if (python.found && python.torchVersion) {
+    const cuda = python.cudaAvailable ? `CUDA ${python.cudaVersion ?? ''}`.trim() : 'CPU only'
+    const hf = python.packages.transformers && python.packages.peft
+      ? `transformers ${python.packages.transformers}, peft ${python.packages.peft}`
+      : 'transformers/peft missing: only the built-in demo model can train'
+    checks.push({
+      id: 'python',
+      label: 'Training runtime',
+      level: python.packages.transformers && python.packages.peft ? 'ok' : 'warning',
+      detail: `${python.executable} (${python.source}): Python ${python.pythonVersion}, torch ${python.torchVersion}, ${cuda}; ${hf}`,
+      fix: python.packages.transformers && python.packages.peft ? null : 'Run `npm run runtime:setup` where a package index is reachable, or install transformers and peft into that Python.'
+    })
+  } else {
+    checks.push({ id: 'python', label: 'Training runtime', level: 'error', detail: python.problem ?? 'not found', fix: python.fix })
+  }
+
+  checks.push({
+    id: 'electron',
+    label: 'Desktop window',
+    level: inputs.electron.binaryPresent ? 'ok' : 'warning',
+    detail: inputs.electron.binaryPresent
+      ? `Electron ${inputs.electron.version}`
+      : `Electron ${inputs.electron.version ?? '(not installed)'} has no binary on this machine: LocalTune runs in browser mode (localtune serve)`,
+    fix: inputs.electron.binaryPresent ? null : 'Nothing is needed for browser mode. For the desktop window, run `npx install-electron` on a machine with internet.'
+  })
+
+  return {
+    generatedAt: new Date().toISOString(),
+    node: { version: process.versions.node, platform: process.platform, arch: process.arch },
+    electron: { version: inputs.electron.version, binaryPresent: inputs.electron.binaryPresent },
+    home: { path: inputs.home, writable },
+    database: {
+      path: inputs.database.path,
+      schemaVersion: inputs.database.schemaVersion,
+      latestVersion: inputs.database.latestVersion,
+      journalMode: inputs.database.journalMode
+    },
+    python,
+    checks
+  }
+}

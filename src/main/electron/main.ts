@@ -1,0 +1,70 @@
+import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { channelNames, rendererContentSecurityPolicy } from '../../shared/contract'
+import { dispatchContractCall } from '../core/contract-dispatch'
+import { createCore } from '../core/create-core'
+import { lockDownSession, lockDownWindow } from './window-security'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const rendererIndex = path.join(here, '..', 'renderer', 'index.html')
+const rendererUrl = pathToFileURL(rendererIndex).href
+const devServerUrl = process.env.ELECTRON_RENDERER_URL
+
+function isAppUrl(url: string): boolean {
+  return url === rendererUrl || url.startsWith(`${rendererUrl}#`) || (devServerUrl !== undefined && url.startsWith(devServerUrl))
+}
+
+/** Only our own page, in our own window, may call the contract. */
+function senderIsTrusted(event: IpcMainInvokeEvent, windows: Set<number>): boolean {
+  const frame = event.senderFrame
+  return frame !== null && windows.has(event.sender.id) && isAppUrl(frame.url)
+}
+
+app.enableSandbox()
+
+void app.whenReady().then(() => {
+  const core = createCore()
+  const trustedWindows = new Set<number>()
+  lockDownSession(session.defaultSession, rendererContentSecurityPolicy)
+
+  for (const channel of channelNames) {
+    ipcMain.handle(`localtune:${channel}`, async (event, payload: unknown) => {
+      if (!senderIsTrusted(event, trustedWindows)) {
+        return { ok: false, error: { code: 'unauthorized', message: 'Calls are only accepted from the LocalTune window.', details: [] } }
+      }
+      return dispatchContractCall(core.handlers, channel, payload)
+    })
+  }
+
+  core.events.subscribe((name, payload) => {
+    for (const window of BrowserWindow.getAllWindows()) window.webContents.send('localtune:event', { event: name, payload })
+  })
+
+  const window = new BrowserWindow({
+    width: 1360,
+    height: 880,
+    minWidth: 960,
+    minHeight: 640,
+    title: 'LocalTune',
+    show: false,
+    webPreferences: {
+      preload: path.join(here, '..', 'preload', 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false
+    }
+  })
+  trustedWindows.add(window.webContents.id)
+  lockDownWindow(window, isAppUrl)
+  window.once('ready-to-show', () => window.show())
+  if (devServerUrl) void window.loadURL(devServerUrl)
+  else void window.loadFile(rendererIndex)
+
+  app.on('window-all-closed', () => {
+    core.close()
+    app.quit()
+  })
+})

@@ -1,0 +1,31 @@
+import { shell, type BrowserWindow, type Session } from 'electron'
+
+/** Links the app may open in the user's browser; everything else is refused. */
+const externalLinkAllowlist = [/^https:\/\/huggingface\.co\//, /^https:\/\/pytorch\.org\//, /^https:\/\/github\.com\/localtune\//]
+
+export function isAllowedExternalLink(url: string): boolean {
+  return externalLinkAllowlist.some((pattern) => pattern.test(url))
+}
+
+/**
+ * The Electron security checklist applied to one window and its session: no new windows, no
+ * navigation away from the app, no permissions, external links only from the allowlist.
+ */
+export function lockDownWindow(window: BrowserWindow, isAppUrl: (url: string) => boolean): void {
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternalLink(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
+  window.webContents.on('will-attach-webview', (event) => event.preventDefault())
+}
+
+export function lockDownSession(session: Session, contentSecurityPolicy: string): void {
+  session.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false))
+  session.setPermissionCheckHandler(() => false)
+  session.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } })
+  })
+}

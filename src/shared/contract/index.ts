@@ -1,0 +1,43 @@
+import type { z } from 'zod'
+import type { ChannelDefinition, EventStreamDefinition } from './define'
+import { systemChannels } from './system'
+
+export * from './define'
+export * from './system'
+export * from './security'
+
+/**
+ * Every request/response channel of LocalTune, declared once. Hosts register exactly these; the
+ * preload exposes exactly these; `ContractHandlers` makes a missing handler a type error.
+ */
+export const channels = {
+  ...systemChannels
+} satisfies Record<string, ChannelDefinition>
+
+/** Every event stream the core pushes to the renderer. */
+export const eventStreams = {} satisfies Record<string, EventStreamDefinition>
+
+export type Channels = typeof channels
+export type ChannelName = keyof Channels
+export type RequestOf<C extends ChannelName> = z.input<Channels[C]['request']>
+export type ParsedRequestOf<C extends ChannelName> = z.output<Channels[C]['request']>
+export type ResponseOf<C extends ChannelName> = z.output<Channels[C]['response']>
+
+export type EventStreams = typeof eventStreams
+export type EventName = keyof EventStreams
+export type EventPayloadOf<E extends EventName> = z.output<EventStreams[E]['payload']>
+
+export type ContractHandlers = {
+  [C in ChannelName]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>
+}
+
+export const channelNames = Object.keys(channels) as ChannelName[]
+export const eventNames = Object.keys(eventStreams) as EventName[]
+
+export function isChannelName(name: unknown): name is ChannelName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(channels, name)
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(eventStreams, name)
+}
