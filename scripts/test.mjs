@@ -26,7 +26,7 @@ const failedStages = []
 function run(stage, command, args, options = {}) {
   if (only.length && !only.includes(stage)) return null
   console.log(`\n=== ${stage}: ${[command, ...args].join(' ')}`)
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...options.env } })
+  const result = spawnSync(command, args, { cwd: options.cwd ?? root, stdio: 'inherit', env: { ...process.env, ...options.env } })
   const ok = result.status === 0
   if (!ok) failedStages.push(stage)
   return ok
@@ -61,7 +61,10 @@ if (unitOk !== null) {
 }
 
 const pytestReport = path.join(tmp, 'pytest.xml')
-const pythonOk = run('python', python, ['-m', 'pytest', '-q', 'python-runtime/tests', `--junitxml=${pytestReport}`, '-p', 'no:cacheprovider'])
+const pythonOk = run('python', python, ['-m', 'pytest', '-q', 'tests', `--junitxml=${pytestReport}`, '-p', 'no:cacheprovider'], {
+  cwd: path.join(root, 'python-runtime'),
+  env: { LOCALTUNE_PYTHON: python }
+})
 if (pythonOk !== null) {
   try {
     const xml = fs.readFileSync(pytestReport, 'utf8')

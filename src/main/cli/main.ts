@@ -2,9 +2,11 @@ import type { CliCommand, CliContext, CliIo } from './command'
 import { UsageError } from './command'
 import { doctorCommand } from './commands/doctor'
 import { serveCommand } from './commands/serve'
+import { startCommand } from './commands/start'
+import { setupRuntimeCommand } from './commands/setup-runtime'
 import { resolveHome } from '../core/home'
 
-export const commands: readonly CliCommand[] = [doctorCommand, serveCommand]
+export const commands: readonly CliCommand[] = [startCommand, serveCommand, doctorCommand, setupRuntimeCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))
