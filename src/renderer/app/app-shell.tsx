@@ -1,7 +1,40 @@
+import { useEffect, useRef } from 'react'
 import { hostKind } from '../api/client'
-import { MachineStatus } from '../features/machine/machine-status'
+import { screenTitles, useScreen, useScreenChosen, workSteps, type Screen } from '../stores/navigation-store'
+import { screenRegistry } from './screen-registry'
+import './register-screens'
+
+function NavButton({ screen, step }: { screen: Screen; step?: number }) {
+  const current = useScreen()
+  const screenChosen = useScreenChosen()
+  const entry = screenRegistry[screen]
+  if (!entry) return null
+  const availability = entry.availability()
+  return (
+    <button
+      type="button"
+      className={`nav-item${current === screen ? ' nav-current' : ''}`}
+      aria-current={current === screen ? 'page' : undefined}
+      disabled={!availability.open}
+      title={availability.open ? undefined : availability.reason}
+      onClick={() => screenChosen(screen)}
+    >
+      {step !== undefined && <span className="nav-step">{step}</span>}
+      {screenTitles[screen]}
+    </button>
+  )
+}
 
 export function AppShell() {
+  const screen = useScreen()
+  const heading = useRef<HTMLHeadingElement>(null)
+  const entry = screenRegistry[screen]
+
+  // Moving to a screen moves keyboard focus to its title, so screen readers and Tab follow.
+  useEffect(() => {
+    heading.current?.focus()
+  }, [screen])
+
   return (
     <div className="app">
       <header className="app-header">
@@ -12,8 +45,20 @@ export function AppShell() {
           {hostKind() === 'electron' ? 'Desktop' : 'Browser mode'}
         </span>
       </header>
+      <nav className="app-nav" aria-label="Steps">
+        <NavButton screen="welcome" />
+        <span className="nav-separator" aria-hidden="true" />
+        {workSteps.map((step, index) => (
+          <NavButton key={step} screen={step} step={index + 1} />
+        ))}
+        <span className="nav-separator" aria-hidden="true" />
+        <NavButton screen="history" />
+      </nav>
       <main className="app-main">
-        <MachineStatus />
+        <h2 className="screen-title" tabIndex={-1} ref={heading}>
+          {screenTitles[screen]}
+        </h2>
+        {entry ? entry.render() : null}
       </main>
     </div>
   )

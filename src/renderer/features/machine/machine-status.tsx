@@ -31,7 +31,7 @@ export function MachineStatus() {
   return (
     <section className="panel" aria-labelledby="machine-title">
       <header className="panel-header">
-        <h2 id="machine-title">This machine</h2>
+        <h3 id="machine-title">This machine</h3>
         <button type="button" onClick={() => void machineCheckRequested(true)} disabled={checking}>
           {checking ? 'Checking…' : 'Check again'}
         </button>
