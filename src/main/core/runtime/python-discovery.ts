@@ -46,8 +46,11 @@ export function pythonCandidates(options: DiscoveryOptions): Candidate[] {
     if (!dir) continue
     for (const name of names) {
       const file = path.join(dir, name)
-      if (seen.has(file) || !isExecutable(file)) continue
-      seen.add(file)
+      if (!isExecutable(file)) continue
+      // /bin and /usr/bin are often one folder: probe each real interpreter once.
+      const real = fs.realpathSync(file)
+      if (seen.has(real)) continue
+      seen.add(real)
       candidates.push({ executable: file, source: 'PATH', explicit: false })
     }
   }
