@@ -88,5 +88,24 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (run_id, step)
       );
     `
+  },
+  {
+    version: 2,
+    name: 'run supervision: device queue, owning host, config and timing of each run',
+    sql: `
+      ALTER TABLE runs ADD COLUMN config_json TEXT;
+      ALTER TABLE runs ADD COLUMN dataset_label TEXT;
+      ALTER TABLE runs ADD COLUMN device_key TEXT NOT NULL DEFAULT 'cpu';
+      ALTER TABLE runs ADD COLUMN device_label TEXT;
+      ALTER TABLE runs ADD COLUMN queued_at TEXT;
+      ALTER TABLE runs ADD COLUMN host_pid INTEGER;
+      ALTER TABLE runs ADD COLUMN host_token TEXT;
+      ALTER TABLE runs ADD COLUMN resume_requested INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE runs ADD COLUMN stop_requested_at TEXT;
+      ALTER TABLE runs ADD COLUMN attempt_started_at TEXT;
+      ALTER TABLE runs ADD COLUMN active_seconds REAL NOT NULL DEFAULT 0;
+      ALTER TABLE runs ADD COLUMN final_dir TEXT;
+      CREATE INDEX runs_by_device_queue ON runs(device_key, status, queued_at);
+    `
   }
 ]
