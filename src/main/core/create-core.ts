@@ -5,6 +5,7 @@ import { electronBinaryStatus } from './electron-binary'
 import { EventHub } from './event-hub'
 import { ensureHome, resolveHome } from './home'
 import { discoverPythonRuntime } from './runtime/python-discovery'
+import { setUpRuntime } from './runtime/runtime-setup'
 import { databaseStatus, openDatabase, type LocalTuneDatabase } from './store/database'
 import { buildDoctorReport, type GpuFacts } from './system/doctor'
 
@@ -70,6 +71,21 @@ export function createCore(options: CoreOptions = {}): Core {
         python,
         gpus: gpuFactsFromProbe(python)
       })
+    },
+    'runtime.setup': async ({ flavour, wheelhouse, systemSitePackages }) => {
+      const current = await pythonRuntime()
+      const result = await setUpRuntime({
+        basePython: current.executable ?? 'python3',
+        runtimeDir,
+        venvDir: path.join(home, 'runtime', 'venv'),
+        flavour,
+        wheelhouse,
+        systemSitePackages,
+        env,
+        onOutput: (text) => events.publish('runtime.setup-output', { text })
+      })
+      await pythonRuntime(true)
+      return result
     }
   }
 

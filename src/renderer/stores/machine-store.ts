@@ -29,3 +29,6 @@ export const useMachineReport = () => useMachineStore((state) => state.report)
 export const useMachineChecking = () => useMachineStore((state) => state.checking)
 export const useMachineError = () => useMachineStore((state) => state.error)
 export const useMachineCheckRequested = () => useMachineStore((state) => state.machineCheckRequested)
+
+/** For services: re-check the machine after something changed it (e.g. the runtime set-up). */
+export const machineCheckRequested = (refresh = false) => useMachineStore.getState().machineCheckRequested(refresh)

@@ -1,8 +1,10 @@
 import type { z } from 'zod'
 import type { ChannelDefinition, EventStreamDefinition } from './define'
+import { runtimeChannels, runtimeEventStreams } from './runtime'
 import { systemChannels } from './system'
 
 export * from './define'
+export * from './runtime'
 export * from './system'
 export * from './security'
 
@@ -11,11 +13,14 @@ export * from './security'
  * preload exposes exactly these; `ContractHandlers` makes a missing handler a type error.
  */
 export const channels = {
-  ...systemChannels
+  ...systemChannels,
+  ...runtimeChannels
 } satisfies Record<string, ChannelDefinition>
 
 /** Every event stream the core pushes to the renderer. */
-export const eventStreams = {} satisfies Record<string, EventStreamDefinition>
+export const eventStreams = {
+  ...runtimeEventStreams
+} satisfies Record<string, EventStreamDefinition>
 
 export type Channels = typeof channels
 export type ChannelName = keyof Channels

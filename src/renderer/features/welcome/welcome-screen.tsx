@@ -1,7 +1,10 @@
 import { MachineStatus } from '../machine/machine-status'
+import { RuntimeSetupPanel } from '../machine/runtime-setup-panel'
+import { useMachineReport } from '../../stores/machine-store'
 
 /** The first thing a new user sees: is this machine ready, and what to do next. */
 export function WelcomeScreen() {
+  const report = useMachineReport()
   return (
     <div className="screen-stack">
       <section className="panel intro">
@@ -11,6 +14,7 @@ export function WelcomeScreen() {
         </p>
       </section>
       <MachineStatus />
+      {report && <RuntimeSetupPanel report={report} />}
     </div>
   )
 }
