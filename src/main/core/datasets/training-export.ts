@@ -1,0 +1,371 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { FormattedExample } from '../../../shared/dataset/formatted-example'
+import { isChatExample } from '../../../shared/dataset/formatted-example'
+import type { DatasetMapping, TrainingFormatOptions } from '../../../shared/dataset/mapping'
+import { resolveTrainOnResponseOnly } from '../../../shared/dataset/mapping'
+import type { InvalidRowReason } from '../../../shared/dataset/row-validation'
+import { describeInvalidRow } from '../../../shared/dataset/row-validation'
+import type { DatasetSummary, DatasetValidation, DroppedRow, InvalidRowsReport, SplitSummary } from '../../../shared/dataset/summary'
+import type { ExampleFormatter } from '../../../shared/dataset/training-format'
+import { createExampleFormatter } from '../../../shared/dataset/training-format'
+import type { ColumnSummary, CsvLayout } from '../../../shared/dataset/types'
+import { describeRowPosition, rowNumberingNote } from '../../../shared/dataset/types'
+import type { ValidationSplit } from '../../../shared/dataset/validation-split'
+import {
+  defaultValidationSeed,
+  defaultValidationSplit,
+  defaultValidationSplitRule,
+  pickValidationPositions,
+  validationRowCount
+} from '../../../shared/dataset/validation-split'
+import { UserFacingError } from '../user-facing-error'
+import { ColumnStatsCollector } from './column-stats'
+import type { CsvScanOptions, CsvScanResult, ScanProgress } from './csv-scan'
+import { scanCsv } from './csv-scan'
+import type { DatasetIndex } from './dataset-index'
+import { JsonlWriter, splitLinesByPosition } from './jsonl-files'
+
+export const trainFileName = 'train.jsonl'
+export const validationFileName = 'valid.jsonl'
+export const summaryFileName = 'dataset-summary.json'
+export const droppedRowsFileName = 'dropped-rows.jsonl'
+
+const listedRows = 1000
+
+export interface ExportProgress extends ScanProgress {
+  /** 'source': reading the training CSV; 'validation-file': the second CSV; 'split': writing valid.jsonl. */
+  phase: 'source' | 'validation-file' | 'split'
+}
+
+/** A CSV to read: a path (layout detected) or an ingested dataset (its layout, checked unchanged). */
+export type DatasetSource = string | DatasetIndex
+
+export interface ValidateOptions {
+  source: DatasetSource
+  mapping: DatasetMapping
+  format?: TrainingFormatOptions
+  /** For a path source; undefined: detected. */
+  hasHeader?: boolean
+  maxCellChars?: number
+  onProgress?: (progress: ExportProgress) => void
+  signal?: AbortSignal
+}
+
+export interface ExportOptions extends ValidateOptions {
+  /** Folder for train.jsonl, valid.jsonl and dataset-summary.json (created when missing). */
+  outDir: string
+  /** Undefined: the default for the number of trainable rows (see defaultValidationSplitRule). */
+  split?: ValidationSplit
+  /** Required when some rows cannot train: they are then left out and listed in the summary. */
+  dropInvalidRows?: boolean
+}
+
+/** Rows that cannot train and the user has not agreed to drop; nothing was written. */
+export class InvalidRowsError extends UserFacingError {
+  readonly invalid: InvalidRowsReport
+
+  constructor(invalid: InvalidRowsReport) {
+    const describe = (row: DroppedRow): string =>
+      `${row.file === 'validation-file' ? 'validation file, ' : ''}${describeRowPosition(row.row, row.line)}: ${row.message}`
+    const shown = invalid.rows.slice(0, 10).map(describe)
+    const more = invalid.count > shown.length ? [`... and ${invalid.count - shown.length} more.`] : []
+    const firstRows = invalid.rows.slice(0, 5).map((row) => `  - ${describe(row)}`)
+    const notShown = invalid.count - firstRows.length
+    super(
+      [
+        `${invalid.count} row${invalid.count === 1 ? '' : 's'} cannot be used for training (${describeReasons(invalid.byReason)}), so nothing was written:`,
+        ...firstRows,
+        ...(notShown > 0 ? [`  ... and ${notShown} more.`] : []),
+        'Fix them in the file, or leave them out: choose "Drop these rows" in the app, or run `localtune format` again with --drop-invalid.'
+      ].join('\n'),
+      { code: 'invalid_request', details: [...shown, ...more] }
+    )
+    this.name = 'InvalidRowsError'
+    this.invalid = invalid
+  }
+}
+
+const reasonNames: Record<InvalidRowReason, string> = {
+  'parse-error': 'did not parse',
+  'empty-prompt': 'empty prompt',
+  'empty-response': 'empty response',
+  'empty-text': 'empty text'
+}
+
+export function describeReasons(byReason: Partial<Record<InvalidRowReason, number>>): string {
+  return Object.entries(byReason)
+    .map(([reason, count]) => `${count} ${reasonNames[reason as InvalidRowReason]}`)
+    .join(', ')
+}
+
+class InvalidRowsCollector {
+  readonly report: InvalidRowsReport = { count: 0, byReason: {}, rows: [], listTruncated: false }
+  writer: JsonlWriter | null = null
+
+  add(row: DroppedRow): void {
+    this.report.count++
+    this.report.byReason[row.reason] = (this.report.byReason[row.reason] ?? 0) + 1
+    if (this.report.rows.length < listedRows) this.report.rows.push(row)
+    else this.report.listTruncated = true
+    this.writer?.add(JSON.stringify(row))
+  }
+}
+
+function jsonLine(example: FormattedExample, row: number): string {
+  return isChatExample(example) ? JSON.stringify({ prompt: example.prompt, response: example.response, row }) : JSON.stringify({ text: example.text, row })
+}
+
+interface PassResult {
+  scan: CsvScanResult
+  layout: CsvLayout
+  columns: ColumnSummary[]
+  trainable: number
+}
+
+/**
+ * One read of a CSV through the shared formatter: each row is checked, counted and, when it can
+ * train, handed to `onExample` as its JSONL line.
+ */
+async function formatPass(
+  source: DatasetSource,
+  options: ValidateOptions,
+  file: DroppedRow['file'],
+  invalid: InvalidRowsCollector,
+  onExample: ((line: string) => void) | null,
+  onChunkEnd?: () => Promise<void>
+): Promise<PassResult> {
+  let formatter: ExampleFormatter | undefined
+  let stats: ColumnStatsCollector | undefined
+  let trainable = 0
+  const scanOptions: CsvScanOptions = {
+    onLayout: (layout) => {
+      formatter = createExampleFormatter(layout.columns, options.mapping, options.format)
+      stats = new ColumnStatsCollector(layout.columns.length)
+    }
+  }
+  if (options.maxCellChars !== undefined) scanOptions.maxCellChars = options.maxCellChars
+  if (options.signal) scanOptions.signal = options.signal
+  if (onChunkEnd) scanOptions.onChunkEnd = onChunkEnd
+  const onProgress = options.onProgress
+  if (onProgress) scanOptions.onProgress = (progress) => onProgress({ ...progress, phase: file })
+  let sourcePath: string
+  if (typeof source === 'string') {
+    sourcePath = path.resolve(source)
+    if (options.hasHeader !== undefined) scanOptions.hasHeader = options.hasHeader
+  } else {
+    sourcePath = source.sourcePath
+    scanOptions.layout = source.layout
+    scanOptions.expect = { sizeBytes: source.sizeBytes, modifiedMs: source.modifiedMs }
+    scanOptions.maxCellChars ??= source.maxCellChars
+  }
+  const scan = await scanCsv(sourcePath, scanOptions, (row) => {
+    const rowFormatter = formatter as ExampleFormatter
+    ;(stats as ColumnStatsCollector).add(row.cells)
+    const reason = rowFormatter.invalidReason(row.cells, row.parseIssue)
+    if (reason) {
+      invalid.add({ file, row: row.row, line: row.line, reason, message: describeInvalidRow(reason, options.mapping, row.parseIssue) })
+      return
+    }
+    trainable++
+    if (onExample) onExample(jsonLine(rowFormatter.format(row.cells), row.row))
+  })
+  if (scan.fatal || !scan.layout) {
+    const fatal = scan.fatal
+    throw new UserFacingError(fatal ? fatal.message : `${sourcePath} could not be read as CSV.`, { code: 'invalid_request' })
+  }
+  const columns = (stats ?? new ColumnStatsCollector(scan.layout.columns.length)).summaries(scan.layout.columns)
+  return { scan, layout: scan.layout, columns, trainable }
+}
+
+/**
+ * Reads the file through the formatter without writing anything: how many rows can train, which
+ * cannot and why, and the validation split LocalTune would propose.
+ */
+export async function validateDataset(options: ValidateOptions): Promise<DatasetValidation> {
+  const invalid = new InvalidRowsCollector()
+  const pass = await formatPass(options.source, options, 'source', invalid, null)
+  return {
+    rowCount: pass.scan.rowCount,
+    trainableCount: pass.trainable,
+    invalid: invalid.report,
+    defaultSplit: defaultValidationSplit(pass.trainable),
+    defaultSplitRule: defaultValidationSplitRule,
+    problems: pass.scan.problems.list(),
+    rowNumbering: rowNumberingNote
+  }
+}
+
+const outputNames = [trainFileName, validationFileName, summaryFileName, droppedRowsFileName]
+
+/** Refuses to overwrite training files in a folder LocalTune did not write them into. */
+async function checkOutputFolder(outDir: string): Promise<void> {
+  await fs.promises.mkdir(outDir, { recursive: true })
+  const present = outputNames.filter((name) => fs.existsSync(path.join(outDir, name)))
+  if (present.length === 0) return
+  let ours = false
+  try {
+    const summary = JSON.parse(await fs.promises.readFile(path.join(outDir, summaryFileName), 'utf8')) as Partial<DatasetSummary>
+    ours = summary.formatVersion === 1
+  } catch {
+    ours = false
+  }
+  if (!ours) {
+    throw new UserFacingError(
+      `${outDir} already has ${present.join(', ')}, not written by LocalTune. Choose an empty folder, so nothing of yours is overwritten.`,
+      { code: 'conflict' }
+    )
+  }
+}
+
+/**
+ * Writes `train.jsonl` (and `valid.jsonl` when there is a validation split) through the same
+ * formatter as the preview, plus `dataset-summary.json` with counts, dropped rows and the split.
+ * One read of the CSV does parse, validation, stats and formatting. When rows cannot train and
+ * `dropInvalidRows` is not set, nothing is written and InvalidRowsError lists them.
+ * Files appear only when everything succeeded (written as .partial, then renamed).
+ */
+export async function exportTrainingData(options: ExportOptions): Promise<DatasetSummary> {
+  const outDir = path.resolve(options.outDir)
+  await checkOutputFolder(outDir)
+  const partial = (name: string): string => path.join(outDir, `.${name}.partial`)
+  const allExamples = partial('examples.jsonl')
+  const created: string[] = [allExamples]
+  const invalid = new InvalidRowsCollector()
+  const drop = options.dropInvalidRows === true
+  const examples = new JsonlWriter(allExamples)
+  let droppedWriter: JsonlWriter | null = null
+  const writers: JsonlWriter[] = [examples]
+  if (drop) {
+    droppedWriter = new JsonlWriter(partial(droppedRowsFileName))
+    created.push(droppedWriter.filePath)
+    writers.push(droppedWriter)
+    invalid.writer = droppedWriter
+  }
+  const flushAll = async (): Promise<void> => {
+    for (const writer of writers) if (writer.pendingChars > 0) await writer.flush()
+  }
+  try {
+    // Once a row cannot train and dropping was not allowed, the files will not be written:
+    // keep reading to count and list every invalid row, but stop formatting.
+    const pass = await formatPass(
+      options.source,
+      options,
+      'source',
+      invalid,
+      (line) => {
+        if (drop || invalid.report.count === 0) examples.add(line)
+      },
+      flushAll
+    )
+    await examples.close()
+
+    let split = options.split
+    const chosenBy = split ? 'user' : 'default'
+    let validationExamples: { writer: JsonlWriter; pass: PassResult; dropped: number } | null = null
+    if (split?.kind === 'file') {
+      const writer = new JsonlWriter(partial(validationFileName))
+      created.push(writer.filePath)
+      writers.push(writer)
+      const before = invalid.report.count
+      const validationPass = await formatPass(
+        split.path,
+        { ...options, source: split.path },
+        'validation-file',
+        invalid,
+        (line) => {
+          if (drop || invalid.report.count === 0) writer.add(line)
+        },
+        flushAll
+      )
+      await writer.close()
+      validationExamples = { writer, pass: validationPass, dropped: invalid.report.count - before }
+    }
+    await droppedWriter?.close()
+
+    if (invalid.report.count > 0 && !drop) throw new InvalidRowsError(invalid.report)
+    if (pass.trainable === 0) {
+      throw new UserFacingError(`No row of ${pass.scan.sourcePath} can be used for training, so there is nothing to write.`, { code: 'invalid_request' })
+    }
+    if (validationExamples && validationExamples.pass.trainable === 0) {
+      const file = validationExamples.pass.scan.sourcePath
+      throw new UserFacingError(`No row of the validation file ${file} can be used, so it cannot serve as the validation set.`, { code: 'invalid_request' })
+    }
+
+    split ??= defaultValidationSplit(pass.trainable)
+    let trainCount = pass.trainable
+    let validationCount = 0
+    let splitSummary: SplitSummary
+    const trainPartial = partial(trainFileName)
+    const validationPartial = partial(validationFileName)
+    created.push(trainPartial, validationPartial)
+    if (split.kind === 'percent') {
+      const seed = split.seed ?? defaultValidationSeed
+      const count = validationRowCount(split, pass.trainable)
+      const pick = pickValidationPositions(pass.trainable, count, seed)
+      options.onProgress?.({ phase: 'split', bytesRead: 0, totalBytes: 0, rowsRead: pass.trainable })
+      if (count > 0) {
+        const counts = await splitLinesByPosition(allExamples, trainPartial, validationPartial, pick.has)
+        trainCount = counts.train
+        validationCount = counts.validation
+        await fs.promises.rm(allExamples, { force: true })
+      } else {
+        await fs.promises.rename(allExamples, trainPartial)
+      }
+      splitSummary = { kind: 'percent', chosenBy, percent: split.percent, seed, maxRows: split.maxRows ?? null, rule: chosenBy === 'default' ? defaultValidationSplitRule : null }
+    } else if (split.kind === 'file' && validationExamples) {
+      await fs.promises.rename(allExamples, trainPartial)
+      await fs.promises.rename(validationExamples.writer.filePath, validationPartial)
+      validationCount = validationExamples.pass.trainable
+      splitSummary = { kind: 'file', chosenBy: 'user', path: validationExamples.pass.scan.sourcePath, rowCount: validationExamples.pass.scan.rowCount, droppedCount: validationExamples.dropped }
+    } else {
+      await fs.promises.rename(allExamples, trainPartial)
+      splitSummary = { kind: 'none', chosenBy, rule: chosenBy === 'default' ? defaultValidationSplitRule : null }
+    }
+
+    const hasValidation = validationCount > 0
+    const summary: DatasetSummary = {
+      formatVersion: 1,
+      createdAt: new Date().toISOString(),
+      source: {
+        path: pass.scan.sourcePath,
+        fileName: path.basename(pass.scan.sourcePath),
+        sizeBytes: pass.scan.sizeBytes,
+        modifiedMs: pass.scan.modifiedMs,
+        encoding: pass.layout.encoding,
+        delimiter: pass.layout.delimiter,
+        hasHeader: pass.layout.hasHeader,
+        columns: pass.columns
+      },
+      mode: options.mapping.mode,
+      mapping: options.mapping,
+      style: options.mapping.mode === 'chat' && options.format?.chatTemplate ? 'chat-template' : 'localtune',
+      promptStartText: options.format?.promptStartText ?? null,
+      trainOnResponseOnly: resolveTrainOnResponseOnly(options.mapping.mode, options.format),
+      rows: { read: pass.scan.rowCount, trainable: pass.trainable, dropped: invalid.report.count, train: trainCount, validation: validationCount },
+      dropped: invalid.report,
+      split: splitSummary,
+      files: {
+        train: trainFileName,
+        validation: hasValidation ? validationFileName : null,
+        droppedRows: invalid.report.count > 0 ? droppedRowsFileName : null
+      },
+      problems: pass.scan.problems.list(),
+      rowNumbering: rowNumberingNote
+    }
+    const summaryPartial = partial(summaryFileName)
+    created.push(summaryPartial)
+    await fs.promises.writeFile(summaryPartial, `${JSON.stringify(summary, null, 2)}\n`)
+
+    await fs.promises.rename(trainPartial, path.join(outDir, trainFileName))
+    if (hasValidation) await fs.promises.rename(validationPartial, path.join(outDir, validationFileName))
+    else await fs.promises.rm(path.join(outDir, validationFileName), { force: true })
+    if (droppedWriter && invalid.report.count > 0) await fs.promises.rename(droppedWriter.filePath, path.join(outDir, droppedRowsFileName))
+    else await fs.promises.rm(path.join(outDir, droppedRowsFileName), { force: true })
+    await fs.promises.rename(summaryPartial, path.join(outDir, summaryFileName))
+    return summary
+  } finally {
+    for (const writer of writers) writer.abandon()
+    await Promise.all(created.map((file) => fs.promises.rm(file, { force: true })))
+  }
+}
