@@ -1,0 +1,67 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { UserFacingError } from '../user-facing-error'
+
+export interface SavedUpload {
+  /** Where the file now is: `<home>/uploads/<unique>/<fileName>`; ingest it from here. */
+  path: string
+  fileName: string
+  sizeBytes: number
+}
+
+/**
+ * A file name that is safe on every OS and cannot leave its folder: no separators, no `..`,
+ * no characters Windows forbids, at most 180 characters (the extension is kept).
+ */
+export function safeUploadName(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? ''
+  let name = base.replace(/[\u0000-\u001f<>:"|?*]/g, '_').replace(/^[.\s]+|[.\s]+$/g, '')
+  if (/^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(name)) name = `_${name}`
+  if (name === '') name = 'upload.csv'
+  if (name.length > 180) {
+    const extension = path.extname(name).slice(0, 20)
+    name = name.slice(0, 180 - extension.length) + extension
+  }
+  return name
+}
+
+/**
+ * Streams an uploaded file to `<home>/uploads/<unique>/<fileName>` chunk by chunk (never the
+ * whole file in memory). A failed or oversized upload leaves nothing behind.
+ */
+export async function saveUpload(
+  home: string,
+  fileName: string,
+  source: AsyncIterable<Uint8Array | string>,
+  options: { maxBytes?: number; signal?: AbortSignal } = {}
+): Promise<SavedUpload> {
+  const name = safeUploadName(fileName)
+  const folder = path.join(home, 'uploads', `${Date.now()}-${crypto.randomBytes(4).toString('hex')}`)
+  await fs.promises.mkdir(folder, { recursive: true })
+  const target = path.join(folder, name)
+  let sizeBytes = 0
+  const maxBytes = options.maxBytes
+  try {
+    await pipeline(
+      source,
+      async function* count(chunks: AsyncIterable<Uint8Array | string>) {
+        for await (const chunk of chunks) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+          sizeBytes += bytes.length
+          if (maxBytes !== undefined && sizeBytes > maxBytes) {
+            throw new UserFacingError(`${name} is larger than the upload limit of ${maxBytes} bytes.`, { code: 'invalid_request' })
+          }
+          yield bytes
+        }
+      },
+      fs.createWriteStream(target, { flags: 'wx' }),
+      ...(options.signal ? [{ signal: options.signal }] : [])
+    )
+  } catch (error) {
+    await fs.promises.rm(folder, { recursive: true, force: true })
+    throw error
+  }
+  return { path: target, fileName: name, sizeBytes }
+}
