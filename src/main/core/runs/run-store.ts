@@ -1,0 +1,102 @@
+import type { LocalTuneDatabase } from '../store/database'
+
+/** A `runs` row as stored (migrations 1 and 2). */
+export interface RunRow {
+  id: string
+  project_id: string | null
+  status: string
+  run_dir: string
+  gpu_index: number | null
+  pid: number | null
+  exit_code: number | null
+  exit_signal: number | null
+  error_json: string | null
+  total_steps: number | null
+  last_step: number | null
+  final_loss: number | null
+  final_eval_loss: number | null
+  peak_memory_bytes: number | null
+  events_offset: number
+  created_at: string
+  started_at: string | null
+  ended_at: string | null
+  config_json: string | null
+  dataset_label: string | null
+  device_key: string
+  device_label: string | null
+  queued_at: string | null
+  host_pid: number | null
+  host_token: string | null
+  resume_requested: number
+  stop_requested_at: string | null
+  attempt_started_at: string | null
+  active_seconds: number
+  final_dir: string | null
+}
+
+export type RunPatch = Partial<Omit<RunRow, 'id' | 'created_at'>>
+
+const patchableColumns = new Set<string>([
+  'project_id', 'status', 'run_dir', 'gpu_index', 'pid', 'exit_code', 'exit_signal', 'error_json', 'total_steps',
+  'last_step', 'final_loss', 'final_eval_loss', 'peak_memory_bytes', 'events_offset', 'started_at', 'ended_at',
+  'config_json', 'dataset_label', 'device_key', 'device_label', 'queued_at', 'host_pid', 'host_token',
+  'resume_requested', 'stop_requested_at', 'attempt_started_at', 'active_seconds', 'final_dir'
+])
+
+/** Statuses in which a run has (or is about to have) a runtime process. */
+export const liveStatuses = ['queued', 'running', 'stopping'] as const
+
+/** The `runs` table: plain reads and writes, no decisions. */
+export class RunStore {
+  constructor(readonly db: LocalTuneDatabase) {}
+
+  insert(row: Pick<RunRow, 'id' | 'project_id' | 'status' | 'run_dir' | 'created_at'> & RunPatch): void {
+    const columns = Object.keys(row).filter((column) => column === 'id' || column === 'created_at' || patchableColumns.has(column))
+    const sql = `INSERT INTO runs (${columns.join(', ')}) VALUES (${columns.map((column) => `@${column}`).join(', ')})`
+    this.db.prepare(sql).run(row)
+  }
+
+  get(id: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined
+  }
+
+  update(id: string, patch: RunPatch): void {
+    const columns = Object.keys(patch).filter((column) => patchableColumns.has(column))
+    if (columns.length === 0) return
+    const sql = `UPDATE runs SET ${columns.map((column) => `${column} = @${column}`).join(', ')} WHERE id = @id`
+    this.db.prepare(sql).run({ ...patch, id })
+  }
+
+  all(): RunRow[] {
+    return this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC').all() as RunRow[]
+  }
+
+  byProject(projectId: string | null): RunRow[] {
+    if (projectId === null) return this.db.prepare('SELECT * FROM runs WHERE project_id IS NULL ORDER BY created_at DESC, id DESC').all() as RunRow[]
+    return this.db.prepare('SELECT * FROM runs WHERE project_id = ? ORDER BY created_at DESC, id DESC').all(projectId) as RunRow[]
+  }
+
+  withStatus(statuses: readonly string[]): RunRow[] {
+    const marks = statuses.map(() => '?').join(', ')
+    return this.db.prepare(`SELECT * FROM runs WHERE status IN (${marks}) ORDER BY queued_at, created_at, id`).all(...statuses) as RunRow[]
+  }
+
+  /** Queued runs of one device, first in line first. */
+  queue(deviceKey: string): RunRow[] {
+    return this.db
+      .prepare("SELECT * FROM runs WHERE device_key = ? AND status = 'queued' ORDER BY queued_at, created_at, id")
+      .all(deviceKey) as RunRow[]
+  }
+
+  /** 1-based place in its device's queue, or null when the run is not queued. */
+  queuePosition(row: RunRow): number | null {
+    if (row.status !== 'queued') return null
+    const index = this.queue(row.device_key).findIndex((queued) => queued.id === row.id)
+    return index === -1 ? null : index + 1
+  }
+
+  /** Deletes the run's rows (metrics and checkpoints go with it through ON DELETE CASCADE). */
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id)
+  }
+}
