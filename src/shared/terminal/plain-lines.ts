@@ -1,7 +1,5 @@
 // CSI (colours, cursor moves, erase), OSC (titles, ended by BEL or ST), and two-character escapes.
-// eslint-disable-next-line no-control-regex
 const escapeSequences = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g
-// eslint-disable-next-line no-control-regex
 const otherControls = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g
 
 /**
