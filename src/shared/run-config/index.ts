@@ -1,0 +1,20 @@
+export {
+  RUN_CONFIG_SCHEMA_VERSION,
+  TINY_DEMO_MODEL_ID,
+  attentionSchema,
+  dataSpecSchema,
+  defaultTrainingParams,
+  loraParamsSchema,
+  modelSpecSchema,
+  parseRunConfig,
+  precisionSchema,
+  runConfigParamsSchema,
+  runConfigProblems,
+  runConfigSchema,
+  schedulerSchema,
+  trainingMethodSchema,
+  trainingModeSchema,
+  trainingParamsSchema,
+  withDefaultParams
+} from './run-config-schema'
+export type { LoraParams, ModelSpec, ParseRunConfigResult, RunConfig, RunConfigInput, TrainingMethod, TrainingMode, TrainingParams } from './run-config-schema'
