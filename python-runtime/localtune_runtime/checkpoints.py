@@ -1,0 +1,144 @@
+"""Resumable checkpoints: DIR/checkpoints/step-N/.
+
+A checkpoint holds everything that decides the next steps: the trainable weights (the adapter for
+LoRA), the optimizer state, the GradScaler state, the RNG states (Python, torch CPU, every CUDA
+device), the data position (epoch and index in that epoch's shuffled order) and the step. The LR
+schedule is a pure function of the step (schedule.get_lr); its settings are recorded for reading.
+With all of that restored, a resumed run takes the same steps, with the same losses, as a run that
+was never interrupted.
+
+A checkpoint is written to a hidden `.step-N.partial` folder and renamed when complete, so an
+interrupted save never looks like a checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+import torch
+
+from .data import DataPosition
+from .failures import RunFailure
+
+CHECKPOINTS_DIR = "checkpoints"
+STATE_FILE = "trainer_state.pt"
+SUMMARY_FILE = "trainer_state.json"
+OPTIMIZER_FILE = "optimizer.pt"
+_STEP_DIR = re.compile(r"^step-(\d+)$")
+
+
+@dataclass
+class TrainHistory:
+    """What the finished event and model card report, carried across a resume."""
+    recent_losses: List[float] = field(default_factory=list)
+    last_eval_loss: Optional[float] = None
+    last_eval_step: Optional[int] = None
+
+    def add_loss(self, loss: float) -> None:
+        self.recent_losses = (self.recent_losses + [loss])[-10:]
+
+    @property
+    def final_train_loss(self) -> Optional[float]:
+        finite = [x for x in self.recent_losses if x == x and abs(x) != float("inf")]
+        return sum(finite) / len(finite) if finite else None
+
+
+@dataclass
+class Restored:
+    step: int
+    position: DataPosition
+    history: TrainHistory
+    fingerprint: dict
+
+
+def _load(path: Path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except TypeError:  # torch without the weights_only argument
+        return torch.load(path, map_location="cpu")
+
+
+def step_dirs(checkpoints_dir: Path) -> List[Path]:
+    """Complete checkpoints, oldest first."""
+    if not checkpoints_dir.is_dir():
+        return []
+    found = []
+    for child in checkpoints_dir.iterdir():
+        match = _STEP_DIR.match(child.name)
+        if match and child.is_dir() and (child / STATE_FILE).exists():
+            found.append((int(match.group(1)), child))
+    return [path for _, path in sorted(found)]
+
+
+def latest_checkpoint(checkpoints_dir: Path) -> Optional[Path]:
+    found = step_dirs(checkpoints_dir)
+    return found[-1] if found else None
+
+
+def save_checkpoint(checkpoints_dir: Path, *, step: int, total_steps: int, backend, optimizer,
+                    scaler, position: DataPosition, history: TrainHistory, schedule: dict,
+                    fingerprint: dict, keep: int) -> Path:
+    checkpoints_dir.mkdir(parents=True, exist_ok=True)
+    final = checkpoints_dir / f"step-{step}"
+    partial = checkpoints_dir / f".step-{step}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir()
+
+    backend.save_weights(partial)
+    torch.save(optimizer.state_dict(), partial / OPTIMIZER_FILE)
+    python_version, python_state, python_gauss = random.getstate()
+    rng = {
+        "python": list(python_state), "python_version": python_version, "python_gauss": python_gauss,
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+    state = {
+        "step": step, "epoch": position.epoch, "index": position.index, "total_steps": total_steps,
+        "rng": rng, "scaler": scaler.state_dict() if scaler is not None else None,
+        "schedule": schedule, "fingerprint": fingerprint,
+        "recent_losses": history.recent_losses, "last_eval_loss": history.last_eval_loss,
+        "last_eval_step": history.last_eval_step,
+    }
+    torch.save(state, partial / STATE_FILE)
+    summary = {"step": step, "total_steps": total_steps, "epoch": position.epoch,
+               "index_in_epoch": position.index, "schedule": schedule, "fingerprint": fingerprint,
+               "written_at": time.time()}
+    (partial / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+    if final.exists():
+        shutil.rmtree(final)
+    partial.rename(final)
+    for old in step_dirs(checkpoints_dir)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def load_checkpoint(path: Path, *, backend, optimizer, scaler) -> Restored:
+    """Restore weights, optimizer, scaler and RNG from `path`. Call it after the model and the
+    optimizer exist (building them uses the RNG), right before the first step."""
+    try:
+        state = _load(path / STATE_FILE)
+        backend.load_weights(path)
+        optimizer.load_state_dict(_load(path / OPTIMIZER_FILE))
+    except (OSError, RuntimeError, KeyError, ValueError) as error:
+        raise RunFailure("model_files", f"The checkpoint {path.name} could not be read: {error}",
+                         [f"Delete {path} to resume from the checkpoint before it.",
+                          "Or start the run again without --resume."]) from None
+    if scaler is not None and state.get("scaler") is not None:
+        scaler.load_state_dict(state["scaler"])
+    rng = state["rng"]
+    random.setstate((rng["python_version"], tuple(rng["python"]), rng["python_gauss"]))
+    torch.set_rng_state(rng["torch"])
+    if rng["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(rng["cuda"][:torch.cuda.device_count()])
+    history = TrainHistory(list(state["recent_losses"]), state["last_eval_loss"], state["last_eval_step"])
+    return Restored(state["step"], DataPosition(state["epoch"], state["index"]), history,
+                    state["fingerprint"])

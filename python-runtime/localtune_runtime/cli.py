@@ -1,0 +1,53 @@
+"""The command line: probe, train, generate. Heavy imports happen inside each command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m localtune_runtime",
+                                     description="LocalTune's training runtime.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("probe", help="print Python, torch, GPU and package facts as one JSON object")
+    train = commands.add_parser("train", help="train the run in --run-dir")
+    train.add_argument("--run-dir", required=True, type=Path, help="the run folder (holds run.json)")
+    train.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
+    generate = commands.add_parser("generate", help="stream text from the run's finetuned (or base) model")
+    generate.add_argument("--run-dir", required=True, type=Path)
+    generate.add_argument("--prompt", required=True, help="used exactly as given")
+    generate.add_argument("--base", action="store_true", help="use the base model without the finetuned weights")
+    generate.add_argument("--max-new-tokens", type=int, default=200)
+    generate.add_argument("--temperature", type=float, default=0.7, help="0 picks the most likely token")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "probe":
+        from .probe import main as probe_main
+        return probe_main()
+
+    from .terminal import Terminal
+    terminal = Terminal()
+    if args.command == "train":
+        from .stop import StopRequest
+        from .train import train
+
+        stop = StopRequest(on_request=lambda reason: terminal.say(
+            f"Stop requested ({reason}): finishing this step, then saving. Press Ctrl+C again to force."))
+        stop.install_signal_handlers()
+        stop.watch(sys.stdin)
+        return train(args.run_dir, args.resume, stop, terminal)
+
+    if args.max_new_tokens < 1:
+        terminal.say("error: --max-new-tokens must be at least 1")
+        return 2
+    if args.temperature < 0:
+        terminal.say("error: --temperature must be >= 0")
+        return 2
+    from .generate import generate
+    return generate(args.run_dir, args.prompt, args.base, args.max_new_tokens, args.temperature, terminal)

@@ -1,0 +1,93 @@
+"""Device and numeric precision: where training runs and in which dtype it computes.
+
+auto: bf16 on a CUDA GPU that supports it, else fp16 with dynamic loss scaling (GradScaler),
+and fp32 on the CPU. Asking for bf16 or fp16 where it cannot work is an `unsupported_precision`
+error, not a silent downgrade: the person chose it and should know.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+
+from .failures import RunFailure
+
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+
+
+@dataclass
+class Compute:
+    device: torch.device
+    precision: str  # bf16 | fp16 | fp32, never auto
+    device_label: str
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return DTYPES[self.precision]
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def autocast(self):
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.dtype)
+
+    def grad_scaler(self):
+        """A GradScaler for fp16 (its narrow range needs loss scaling), else None."""
+        if self.precision != "fp16":
+            return None
+        amp = getattr(torch, "amp", None)
+        if amp is not None and hasattr(amp, "GradScaler"):
+            try:
+                return amp.GradScaler("cuda")
+            except TypeError:  # torch < 2.3: torch.amp.GradScaler has no device argument
+                pass
+        return torch.cuda.amp.GradScaler()
+
+
+def cuda_bf16_supported(index: int = 0) -> bool:
+    major, _ = torch.cuda.get_device_capability(index)
+    return major >= 8
+
+
+def choose_compute(requested: str, prefer_cuda: bool = True) -> Compute:
+    if prefer_cuda and torch.cuda.is_available():
+        device = torch.device("cuda:0")
+        label = f"cuda:0 ({torch.cuda.get_device_name(0)})"
+        bf16 = cuda_bf16_supported(0)
+        if requested == "auto":
+            return Compute(device, "bf16" if bf16 else "fp16", label)
+        if requested == "bf16" and not bf16:
+            major, minor = torch.cuda.get_device_capability(0)
+            raise RunFailure("unsupported_precision",
+                             f"precision bf16 was requested, but {torch.cuda.get_device_name(0)} "
+                             f"(compute capability {major}.{minor}) does not support bfloat16; "
+                             "it needs an Ampere (8.0) or newer GPU.",
+                             ["Set precision to \"auto\" or \"fp16\" (fp16 with loss scaling works on this GPU).",
+                              "Or set precision to \"fp32\" (about twice the memory, slower)."])
+        return Compute(device, requested, label)
+    if requested in ("bf16", "fp16"):
+        raise RunFailure("unsupported_precision",
+                         f"precision {requested} was requested, but no CUDA GPU is available, so "
+                         "training runs on the CPU, which trains in fp32.",
+                         ["Set precision to \"auto\" or \"fp32\" to train on the CPU.",
+                          "If this computer has an NVIDIA GPU, install a CUDA build of PyTorch "
+                          "(the app's runtime setup does this) and check the driver with nvidia-smi."])
+    return Compute(torch.device("cpu"), "fp32", "cpu")
+
+
+def gpu_memory(compute: Compute) -> dict:
+    if not compute.is_cuda:
+        return {"allocated_bytes": None, "reserved_bytes": None, "peak_bytes": None}
+    return {"allocated_bytes": int(torch.cuda.memory_allocated(compute.device)),
+            "reserved_bytes": int(torch.cuda.memory_reserved(compute.device)),
+            "peak_bytes": int(torch.cuda.max_memory_allocated(compute.device))}
+
+
+def peak_memory(compute: Compute) -> Optional[int]:
+    return int(torch.cuda.max_memory_allocated(compute.device)) if compute.is_cuda else None

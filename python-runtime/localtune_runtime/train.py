@@ -1,0 +1,374 @@
+"""`python -m localtune_runtime train --run-dir DIR [--resume]`: the training recipe.
+
+`train()` reads top to bottom: config, device, tokenizer, data, model, optimizer, resume, loop,
+save. The model family is behind a backend object (tiny demo or Hugging Face); everything else
+here is shared. Structured facts go to DIR/events.jsonl, words for a person to the terminal.
+
+Exit codes: 0 completed or stopped on request, 1 failed (an `error` event says why), 130 forced
+stop (a second Ctrl+C / SIGTERM).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import random
+import shutil
+import time
+import traceback
+from pathlib import Path
+from typing import List, Optional
+
+import torch
+import torch.nn.functional as F
+
+from .backends import create_backend
+from .backends.base import parameter_counts
+from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, latest_checkpoint, load_checkpoint,
+                          save_checkpoint)
+from .config import ConfigError, RunConfig, load_run_config, peek_run_id
+from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate,
+                   read_records, tokenize_records)
+from .events import EVENTS_FILE, EventLog
+from .failures import RunFailure, config_failure, describe_out_of_memory, is_out_of_memory
+from .model_card import TrainingOutcome, write_model_card
+from .precision import choose_compute, gpu_memory, peak_memory
+from .schedule import get_lr
+from .stop import StopRequest
+from .terminal import Terminal
+
+FINAL_DIR = "final"
+
+
+class _Where:
+    """How far the run got, for reporting a failure."""
+    step: Optional[int] = None
+    config: Optional[RunConfig] = None
+
+
+def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) -> int:
+    run_dir = Path(run_dir).resolve()
+    if not run_dir.is_dir():
+        terminal.say(f"error: the run folder {run_dir} does not exist")
+        return 1
+    events = EventLog(run_dir / EVENTS_FILE, peek_run_id(run_dir))
+    where = _Where()
+    started = time.monotonic()
+    try:
+        return _train(run_dir, resume, stop, terminal, events, where)
+    except RunFailure as failure:
+        return _report_failure(failure, events, terminal, where, started)
+    except KeyboardInterrupt:
+        failure = RunFailure("interrupted", "Training was interrupted by a second stop signal before it "
+                             "could save; progress since the last checkpoint is lost.",
+                             ["Resume from the last checkpoint with --resume.",
+                              "To stop cleanly next time, press Ctrl+C once (or send `stop`) and wait for the step to finish."],
+                             step=where.step)
+        _report_failure(failure, events, terminal, where, started)
+        return 130
+    except Exception as error:  # noqa: BLE001 - every failure must become an event
+        if is_out_of_memory(error):
+            p = where.config.params if where.config else None
+            failure = describe_out_of_memory(
+                error, where.step, where.config.method if where.config else "lora",
+                p.micro_batch_size if p else 1, p.max_length if p else 0,
+                p.gradient_checkpointing if p else False)
+        else:
+            terminal.say(traceback.format_exc().rstrip())
+            failure = RunFailure("internal", f"Unexpected error: {type(error).__name__}: {error}",
+                                 ["This is a bug in LocalTune's runtime; the traceback is in the output log.",
+                                  "Resume from the last checkpoint with --resume after a fix."], step=where.step)
+        return _report_failure(failure, events, terminal, where, started)
+
+
+def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, events: EventLog,
+           where: _Where) -> int:
+    started = time.monotonic()
+
+    def warn(kind: str, message: str) -> None:
+        events.warning(kind, message)
+        terminal.say(f"warning: {message}")
+
+    # ---- 1. config and device ------------------------------------------------------------------
+    try:
+        config = load_run_config(run_dir)
+    except ConfigError as error:
+        raise config_failure(error) from None
+    where.config = config
+    params = config.params
+    checkpoints_dir = run_dir / CHECKPOINTS_DIR
+    latest = latest_checkpoint(checkpoints_dir)
+    if latest is not None and not resume:
+        raise RunFailure("config", f"This run folder already has checkpoints (latest: "
+                         f"{CHECKPOINTS_DIR}/{latest.name}); starting over would mix two runs.",
+                         ["Continue it with: train --run-dir DIR --resume",
+                          f"Or delete {checkpoints_dir} to start from scratch."])
+    if resume and latest is None:
+        warn("resume", "--resume was given but there is no checkpoint yet; starting from step 0.")
+    compute = choose_compute(params.precision)
+    random.seed(params.seed)
+    torch.manual_seed(params.seed)
+
+    # ---- 2. tokenizer --------------------------------------------------------------------------
+    backend = create_backend(config, compute, warn)
+    if backend.demo:
+        from .backends.tiny_demo import DEMO_NOTICE
+        terminal.say(DEMO_NOTICE)
+    terminal.say(f"Loading the tokenizer of {config.model.id}")
+    tokenizer = backend.load_tokenizer()
+
+    # ---- 3. data -------------------------------------------------------------------------------
+    train_examples, train_summary = _load_split(run_dir, config.data.train, config, tokenizer)
+    _check_training_data(config.data.train, train_summary, params, warn)
+    train_set = as_sequences(train_examples, params.max_length, params.packing)
+    if len(train_set) < params.effective_batch_size:
+        raise _too_small(config.data.train, len(train_examples), len(train_set), params)
+    valid_set, valid_summary = [], None
+    if config.data.valid:
+        valid_examples, valid_summary = _load_split(run_dir, config.data.valid, config, tokenizer)
+        if not valid_examples:
+            warn("data", f"{config.data.valid} has no usable examples; training goes on without evaluation.")
+        valid_set = as_sequences(valid_examples, params.max_length, params.packing)
+    plan = BatchPlan(len(train_set), params.micro_batch_size, params.gradient_accumulation_steps, params.seed)
+    total_steps = params.max_steps or params.epochs * plan.steps_per_epoch
+    terminal.say(f"Data: {train_summary.examples} training examples ({train_summary.tokens:,} tokens), "
+                 f"{valid_summary.examples if valid_summary else 0} validation examples; {total_steps} steps")
+
+    # ---- 4. model ------------------------------------------------------------------------------
+    terminal.say(f"Loading {config.model.id} ({config.method}) on {compute.device_label} in {compute.precision}")
+    model = backend.load_model()
+    model.train()
+    total_params, trainable_params = parameter_counts(model)
+    named_trainable = backend.named_trainable_parameters()
+    trainable = [p for _, p in named_trainable]
+
+    # ---- 5. optimizer --------------------------------------------------------------------------
+    optimizer = _adamw(named_trainable, params.learning_rate, params.weight_decay, compute.is_cuda)
+    scaler = compute.grad_scaler()
+    schedule = {"name": params.scheduler, "learning_rate": params.learning_rate,
+                "warmup_steps": params.warmup_steps, "total_steps": total_steps}
+    fingerprint = {"sequences": len(train_set), "micro_batch_size": params.micro_batch_size,
+                   "gradient_accumulation_steps": params.gradient_accumulation_steps,
+                   "seed": params.seed, "method": config.method, "total_steps": total_steps}
+
+    # ---- 6. resume -----------------------------------------------------------------------------
+    step, position, history, resumed_from = 0, DataPosition(), TrainHistory(), None
+    if resume and latest is not None:
+        restored = load_checkpoint(latest, backend=backend, optimizer=optimizer, scaler=scaler)
+        step, position, history, resumed_from = restored.step, restored.position, restored.history, restored.step
+        if restored.fingerprint != fingerprint:
+            warn("resume", "Settings that decide the data order or schedule changed since the checkpoint; "
+                 "the resumed run continues but will not match an uninterrupted one.")
+        terminal.say(f"Resumed from {CHECKPOINTS_DIR}/{latest.name} (step {step}, epoch {position.epoch})")
+    where.step = step
+    events.emit("started", versions=backend.library_versions(), device=compute.device_label,
+                precision=compute.precision, method=config.method, mode=config.mode,
+                config=config.to_dict()["params"], total_steps=total_steps, resumed_from_step=resumed_from,
+                model={"id": config.model.id, "total_parameters": total_params,
+                       "trainable_parameters": trainable_params},
+                data={"train_examples": train_summary.examples,
+                      "valid_examples": valid_summary.examples if valid_summary else 0,
+                      "truncated_examples": train_summary.truncated, "skipped_examples": train_summary.skipped},
+                demo=backend.demo)
+    terminal.say(f"Training {trainable_params:,} of {total_params:,} parameters"
+                 + (" [DEMO MODEL]" if backend.demo else ""))
+
+    # ---- 7. the loop ---------------------------------------------------------------------------
+    def evaluate_now() -> None:
+        eval_loss = _evaluate(backend, compute, valid_set, params.micro_batch_size, tokenizer.pad_id, params.packing)
+        history.last_eval_loss, history.last_eval_step = eval_loss, step
+        events.emit("eval", step=step, eval_loss=eval_loss, eval_examples=valid_summary.examples)
+        terminal.say(f"step {step}: eval loss {eval_loss:.4f} ({valid_summary.examples} examples)")
+
+    def checkpoint_now() -> None:
+        path = save_checkpoint(checkpoints_dir, step=step, total_steps=total_steps, backend=backend,
+                               optimizer=optimizer, scaler=scaler, position=position, history=history,
+                               schedule=schedule, fingerprint=fingerprint, keep=params.keep_checkpoints)
+        relative = path.relative_to(run_dir).as_posix()
+        events.emit("checkpoint", step=step, path=relative)
+        terminal.say(f"step {step}: saved checkpoint {relative}")
+
+    bar = terminal.progress_bar(total_steps, initial=step)
+    loop_started = window_started = time.monotonic()
+    first_step, window_tokens, window_examples = step, 0, 0
+    last_checkpoint_step = step if resumed_from is not None else None
+    while step < total_steps and not stop.requested:
+        micro_batches, position = plan.next_step(position)
+        lr = get_lr(step, learning_rate=params.learning_rate, scheduler=params.scheduler,
+                    warmup_steps=params.warmup_steps, total_steps=total_steps)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        batches = [collate([train_set[i] for i in indices], tokenizer.pad_id, params.packing)
+                   for indices in micro_batches]
+        loss, grad_norm = _train_step(backend, compute, optimizer, scaler, trainable, batches, params.max_grad_norm)
+        step += 1
+        where.step = step
+        history.add_loss(loss)
+        window_tokens += sum(b.n_tokens for b in batches)
+        window_examples += sum(b.n_examples for b in batches)
+
+        if step % params.log_every_steps == 0 or step == total_steps:
+            now = time.monotonic()
+            seconds_per_step = (now - loop_started) / (step - first_step)
+            window = max(now - window_started, 1e-9)
+            events.emit("progress", step=step, total_steps=total_steps,
+                        epoch=plan.epochs_done(position), loss=loss, lr=lr, grad_norm=grad_norm,
+                        tokens_per_second=window_tokens / window, examples_per_second=window_examples / window,
+                        elapsed_seconds=now - started, eta_seconds=seconds_per_step * (total_steps - step),
+                        gpu_memory=gpu_memory(compute))
+            window_started, window_tokens, window_examples = now, 0, 0
+        bar.update(step, f"loss={loss:.4f} lr={lr:.2e}")
+        if valid_set and step % params.eval_every_steps == 0:
+            evaluate_now()
+        if step % params.save_every_steps == 0 and step < total_steps:
+            checkpoint_now()
+            last_checkpoint_step = step
+        stop.after_step(step)
+    terminal.close_bar()
+
+    # ---- 8. save -------------------------------------------------------------------------------
+    status = "completed" if step >= total_steps else "stopped"
+    if status == "stopped":
+        terminal.say(f"Stopping at step {step} of {total_steps} ({stop.reason}).")
+        if step > 0 and last_checkpoint_step != step:
+            checkpoint_now()
+    if valid_set and step > 0 and history.last_eval_step != step:
+        evaluate_now()
+    outputs, final_dir = None, run_dir / FINAL_DIR
+    if step > 0:
+        if final_dir.exists():
+            shutil.rmtree(final_dir)
+        final_dir.mkdir()
+        outputs = backend.save_final(final_dir, run_dir, config.merge, warn)
+        outcome = TrainingOutcome(status, step, total_steps, history.final_train_loss, history.last_eval_loss,
+                                  total_params, trainable_params, compute.precision, compute.device_label, backend.demo)
+        write_model_card(final_dir, config, train_summary, valid_summary, outputs, outcome)
+        terminal.say(f"Saved the {'adapter' if outputs.adapter_path else 'model'} and a model card in {FINAL_DIR}/")
+    events.emit("finished", status=status, step=step,
+                final_dir=FINAL_DIR if outputs else None,
+                adapter_path=outputs.adapter_path if outputs else None,
+                weights_path=outputs.weights_path if outputs else None,
+                merged_path=outputs.merged_path if outputs else None,
+                final_train_loss=history.final_train_loss, final_eval_loss=history.last_eval_loss,
+                peak_memory_bytes=peak_memory(compute), elapsed_seconds=time.monotonic() - started)
+    terminal.say(f"Finished: {status} at step {step} of {total_steps}"
+                 + (f", final train loss {history.final_train_loss:.4f}" if history.final_train_loss is not None else ""))
+    return 0
+
+
+# ---- the pieces the recipe calls ---------------------------------------------------------------
+
+
+def _load_split(run_dir: Path, name: str, config: RunConfig, tokenizer):
+    path = Path(name) if Path(name).is_absolute() else run_dir / name
+    records = read_records(path, config.mode, config.params.train_on_response_only, name)
+    return tokenize_records(records, tokenizer, config.params.max_length)
+
+
+def _check_training_data(name: str, summary: DataSummary, params, warn) -> None:
+    if summary.records == 0:
+        raise RunFailure("data", f"{name} is empty: there is nothing to train on.",
+                         ["Check that the CSV has rows and that the mapped columns are not empty, then start the run again."])
+    if summary.examples == 0:
+        raise RunFailure("data", f"None of the {summary.records} examples in {name} has a token to learn from "
+                         f"within max_length={params.max_length} tokens (the prompts fill it).",
+                         [f"Raise params.max_length above {params.max_length}.",
+                          "Or turn off train_on_response_only so prompt tokens carry loss too."])
+    if summary.truncated:
+        warn("data", f"{summary.truncated} of {summary.records} examples in {name} are longer than "
+             f"max_length={params.max_length} tokens and were cut at the end.")
+    if summary.skipped:
+        warn("data", f"{summary.skipped} examples in {name} were skipped: their prompt alone fills "
+             f"max_length={params.max_length} tokens, so no response token is left to learn from.")
+
+
+def _too_small(name: str, examples: int, sequences: int, params) -> RunFailure:
+    packed = f" (packed into {sequences} sequences)" if params.packing else ""
+    advice = []
+    if params.micro_batch_size > sequences:
+        advice.append(f"Lower params.micro_batch_size to {max(1, sequences)} or less.")
+    if params.gradient_accumulation_steps > 1:
+        advice.append("Lower params.gradient_accumulation_steps.")
+    if params.packing:
+        advice.append("Turn off packing.")
+    advice.append("Add more rows to the dataset.")
+    return RunFailure("data", f"{name} has {examples} usable examples{packed}, fewer than one optimizer step "
+                      f"needs: micro_batch_size {params.micro_batch_size} x gradient_accumulation_steps "
+                      f"{params.gradient_accumulation_steps} = {params.effective_batch_size}.", advice)
+
+
+def _adamw(named_parameters, learning_rate: float, weight_decay: float, on_cuda: bool) -> torch.optim.AdamW:
+    """AdamW with decay on matrices only; the fused CUDA kernel where this torch has one."""
+    decay = [p for _, p in named_parameters if p.ndim >= 2]
+    no_decay = [p for _, p in named_parameters if p.ndim < 2]
+    groups = [g for g in ({"params": decay, "weight_decay": weight_decay},
+                          {"params": no_decay, "weight_decay": 0.0}) if g["params"]]
+    kwargs = {}
+    if on_cuda and "fused" in inspect.signature(torch.optim.AdamW).parameters:
+        kwargs["fused"] = True
+    return torch.optim.AdamW(groups, lr=learning_rate, betas=(0.9, 0.999), eps=1e-8, **kwargs)
+
+
+def _token_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Sum of next-token cross entropy over the tokens whose label is not IGNORE, in fp32."""
+    vocab = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1].reshape(-1, vocab).float(), labels[:, 1:].reshape(-1),
+                           ignore_index=IGNORE, reduction="sum")
+
+
+def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Parameter],
+                batches, max_grad_norm: float):
+    """One optimizer step over its micro batches; returns (mean loss per target token, grad norm).
+
+    Each micro batch's summed loss is divided by the target tokens of the whole step, so the
+    gradient equals that of one big batch however the step is split into micro batches.
+    """
+    targets = sum(b.n_targets for b in batches)
+    step_loss = 0.0
+    for batch in batches:
+        batch.to(compute.device)
+        with compute.autocast():
+            logits = backend.logits(batch)
+        loss = _token_loss_sum(logits, batch.labels) / targets
+        (scaler.scale(loss) if scaler is not None else loss).backward()
+        step_loss += loss.item()
+    if scaler is not None:
+        scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(trainable, max_grad_norm if max_grad_norm > 0 else math.inf)
+    if scaler is not None:
+        scaler.step(optimizer)  # skips the update when fp16 gradients overflowed
+        scaler.update()
+    else:
+        optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return step_loss, float(grad_norm)
+
+
+def _evaluate(backend, compute, sequences, batch_size: int, pad_id: int, packed: bool) -> float:
+    backend.model.eval()
+    loss_sum, targets = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(sequences), batch_size):
+            batch = collate(sequences[start:start + batch_size], pad_id, packed).to(compute.device)
+            with compute.autocast():
+                logits = backend.logits(batch)
+            loss_sum += float(_token_loss_sum(logits, batch.labels))
+            targets += batch.n_targets
+    backend.model.train()
+    return loss_sum / max(1, targets)
+
+
+def _report_failure(failure: RunFailure, events: EventLog, terminal: Terminal, where: _Where,
+                    started: float) -> int:
+    terminal.close_bar()
+    step = failure.step if failure.step is not None else where.step
+    terminal.problem(f"error ({failure.kind})", failure.message, failure.advice)
+    try:
+        events.error(failure.kind, failure.message, failure.advice, step, failure.memory)
+        events.emit("finished", status="failed", step=step or 0, final_dir=None, adapter_path=None,
+                    weights_path=None, merged_path=None, final_train_loss=None, final_eval_loss=None,
+                    peak_memory_bytes=failure.memory.get("peak_bytes") if failure.memory else None,
+                    elapsed_seconds=time.monotonic() - started)
+    except Exception as error:  # noqa: BLE001 - e.g. a full disk; the exit code still says failed
+        terminal.say(f"(could not write the error to {EVENTS_FILE}: {error})")
+    return 1
