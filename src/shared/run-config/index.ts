@@ -4,6 +4,7 @@ export {
   attentionSchema,
   dataSpecSchema,
   defaultTrainingParams,
+  describeFieldIssue,
   loraParamsSchema,
   modelSpecSchema,
   parseRunConfig,

@@ -151,14 +151,21 @@ export function runConfigProblems(config: RunConfig): string[] {
 
 export type ParseRunConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: string[] }
 
+/**
+ * A zod issue as "field: problem" lines; an unknown key is named by its own path, as the runtime
+ * names it ("params.learnig_rate: is not a known setting").
+ */
+export function describeFieldIssue(issue: z.core.$ZodIssue, root = '(root)'): string[] {
+  const join = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join('.') : root)
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${join([...issue.path, key])}: is not a known setting`)
+  return [`${join(issue.path)}: ${issue.message}`]
+}
+
 /** Validates a parsed run.json as the runtime will, naming each field that is wrong. */
 export function parseRunConfig(value: unknown): ParseRunConfigResult {
   const parsed = runConfigSchema.safeParse(value)
   if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(run.json)'}: ${issue.message}`)
-    }
+    return { ok: false, errors: parsed.error.issues.flatMap((issue) => describeFieldIssue(issue, '(run.json)')) }
   }
   const problems = runConfigProblems(parsed.data)
   return problems.length ? { ok: false, errors: problems } : { ok: true, config: parsed.data }

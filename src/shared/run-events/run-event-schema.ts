@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { trainingMethodSchema, trainingModeSchema, trainingParamsSchema } from '../run-config/run-config-schema'
+import { describeFieldIssue, trainingMethodSchema, trainingModeSchema, trainingParamsSchema } from '../run-config/run-config-schema'
 
 /**
  * One line of `<run>/events.jsonl`, version 1. The contract is the JSON Schema
@@ -197,8 +197,7 @@ export function parseRunEventLine(line: string): ParseRunEventLineResult {
   const parsed = runEventSchema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    const where = issue && issue.path.length ? issue.path.map(String).join('.') : '(event)'
-    return { ok: false, error: `${where}: ${issue?.message ?? 'invalid event'}` }
+    return { ok: false, error: issue ? (describeFieldIssue(issue, '(event)')[0] ?? issue.message) : 'invalid event' }
   }
   return { ok: true, event: parsed.data }
 }
