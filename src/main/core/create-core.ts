@@ -4,6 +4,8 @@ import { findAppRoot, pythonRuntimeDir } from './app-root'
 import { electronBinaryStatus } from './electron-binary'
 import { EventHub } from './event-hub'
 import { ensureHome, resolveHome } from './home'
+import { RunSupervisor, type RunSupervisorOptions } from './runs/run-supervisor'
+import { runsHandlers } from './runs/runs-handlers'
 import { discoverPythonRuntime } from './runtime/python-discovery'
 import { setUpRuntime } from './runtime/runtime-setup'
 import { databaseStatus, openDatabase, type LocalTuneDatabase } from './store/database'
@@ -12,6 +14,8 @@ import { buildDoctorReport, type GpuFacts } from './system/doctor'
 export interface CoreOptions {
   env?: NodeJS.ProcessEnv
   home?: string
+  /** Stop timeout and push pacing of training runs (tests shorten them). */
+  runs?: RunSupervisorOptions
 }
 
 export interface Core {
@@ -22,7 +26,13 @@ export interface Core {
   db: LocalTuneDatabase
   events: EventHub
   handlers: ContractHandlers
+  /** Training runs: queue, supervision, history, results. */
+  runs: RunSupervisor
   pythonRuntime(refresh?: boolean): Promise<PythonRuntimeStatus>
+  /**
+   * Closes the database and stops watching runs. Runs still training are asked to stop; a host
+   * that can wait for them to save calls `await runs.stopAll()` first.
+   */
   close(): void
 }
 
@@ -61,6 +71,10 @@ export function createCore(options: CoreOptions = {}): Core {
     return runtime
   }
 
+  // Created with the core so its recovery runs at every start: runs a crashed LocalTune left
+  // behind are marked before anyone lists them.
+  const runs = new RunSupervisor({ home, appRoot, db, events, env, runtimeDir, pythonRuntime }, options.runs)
+
   const handlers: ContractHandlers = {
     'system.doctor': async ({ refresh }) => {
       const python = await pythonRuntime(refresh)
@@ -86,7 +100,8 @@ export function createCore(options: CoreOptions = {}): Core {
       })
       await pythonRuntime(true)
       return result
-    }
+    },
+    ...runsHandlers(runs)
   }
 
   return {
@@ -97,8 +112,12 @@ export function createCore(options: CoreOptions = {}): Core {
     db,
     events,
     handlers,
+    runs,
     pythonRuntime,
-    close: () => db.close()
+    close: () => {
+      runs.close()
+      db.close()
+    }
   }
 }
 

@@ -1,9 +1,11 @@
 import type { z } from 'zod'
 import type { ChannelDefinition, EventStreamDefinition } from './define'
+import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
 import { systemChannels } from './system'
 
 export * from './define'
+export * from './runs'
 export * from './runtime'
 export * from './system'
 export * from './security'
@@ -14,12 +16,14 @@ export * from './security'
  */
 export const channels = {
   ...systemChannels,
-  ...runtimeChannels
+  ...runtimeChannels,
+  ...runsChannels
 } satisfies Record<string, ChannelDefinition>
 
 /** Every event stream the core pushes to the renderer. */
 export const eventStreams = {
-  ...runtimeEventStreams
+  ...runtimeEventStreams,
+  ...runsEventStreams
 } satisfies Record<string, EventStreamDefinition>
 
 export type Channels = typeof channels

@@ -1,0 +1,50 @@
+import path from 'node:path'
+import type { RunSettings } from '../../../shared/contract/runs'
+import { exportTrainingData } from '../datasets/training-export'
+import { TINY_DEMO_MODEL_ID } from '../../../shared/run-config/run-config-schema'
+
+export const demoCsvName = 'sample-chat.csv'
+export const demoDefaultMaxSteps = 150
+
+export function demoCsvPath(appRoot: string): string {
+  return path.join(appRoot, 'resources', 'demo', demoCsvName)
+}
+
+/**
+ * Formats the bundled sample CSV with the dataset core (the same formatter every project uses)
+ * into `outDir`, holding out 10% for the eval curve.
+ */
+export async function prepareDemoData(appRoot: string, outDir: string): Promise<{ trainJsonl: string; validJsonl: string | null }> {
+  const summary = await exportTrainingData({
+    source: demoCsvPath(appRoot),
+    mapping: { mode: 'chat', prompt: 'instruction', context: 'input', response: 'output' },
+    outDir,
+    split: { kind: 'percent', percent: 10, seed: 42 }
+  })
+  return {
+    trainJsonl: path.join(outDir, summary.files.train),
+    validJsonl: summary.files.validation ? path.join(outDir, summary.files.validation) : null
+  }
+}
+
+/**
+ * The demo's settings: the tiny byte-level model, fully trained (it starts from random weights,
+ * so a visible loss curve needs every weight), small enough for a laptop CPU in about a minute.
+ */
+export function demoRunSettings(maxSteps: number = demoDefaultMaxSteps): RunSettings {
+  return {
+    model: { id: TINY_DEMO_MODEL_ID, path: null, trust_remote_code: false, allow_downloads: false },
+    method: 'full',
+    mode: 'chat',
+    params: {
+      max_steps: maxSteps,
+      micro_batch_size: 8,
+      max_length: 384,
+      learning_rate: 0.002,
+      warmup_steps: Math.min(10, Math.max(0, maxSteps - 1)),
+      eval_every_steps: Math.max(1, Math.min(25, maxSteps)),
+      save_every_steps: Math.max(1, Math.min(50, maxSteps))
+    },
+    merge: false
+  }
+}

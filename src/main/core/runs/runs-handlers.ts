@@ -1,0 +1,37 @@
+import type { ContractHandlers } from '../../../shared/contract'
+import type { runsChannels } from '../../../shared/contract/runs'
+import type { RunSupervisor } from './run-supervisor'
+
+export type RunsHandlers = Pick<ContractHandlers, keyof typeof runsChannels>
+
+/** The `runs.*` channels, answered by one supervisor. Validation happens in contract dispatch. */
+export function runsHandlers(runs: RunSupervisor): RunsHandlers {
+  return {
+    'runs.start-demo': async ({ maxSteps }) => runs.startDemoRun({ maxSteps }),
+    'runs.start': async (request) =>
+      runs.startRun({
+        projectId: request.projectId,
+        settings: request.settings,
+        trainJsonl: request.trainJsonl,
+        validJsonl: request.validJsonl,
+        device: request.device,
+        datasetLabel: request.datasetLabel
+      }),
+    'runs.stop': async ({ runId, force }) => runs.stopRun(runId, { force }),
+    'runs.resume': async ({ runId }) => runs.resumeRun(runId),
+    'runs.run-again': async ({ runId, paramsPatch }) => runs.runAgainWithChanges(runId, paramsPatch),
+    'runs.list': async ({ projectId }) => ({ runs: runs.listRuns({ projectId }) }),
+    'runs.projects': async () => ({ projects: runs.listProjectsWithRuns() }),
+    'runs.get': async ({ runId }) => runs.getRun(runId),
+    'runs.metrics': async ({ runId, kind, sinceStep }) => runs.getRunMetrics(runId, { kind, sinceStep }),
+    'runs.compare': async ({ a, b }) => runs.compareRuns(a, b),
+    'runs.delete': async ({ runId }) => {
+      runs.deleteRun(runId)
+      return { deleted: true as const }
+    },
+    'runs.results': async ({ runId }) => runs.runResults(runId),
+    'runs.generate': async ({ runId, prompt, base, maxNewTokens, requestId }) => runs.generate(runId, { prompt, base, maxNewTokens, requestId }),
+    'runs.resize-terminal': async ({ runId, cols, rows }) => ({ resized: runs.resizeTerminal(runId, cols, rows) }),
+    'runs.output-tail': async ({ runId, maxBytes }) => runs.outputTail(runId, maxBytes)
+  }
+}

@@ -1,0 +1,249 @@
+import { z } from 'zod'
+import { runConfigSchema } from '../run-config/run-config-schema'
+import { runEventSchema } from '../run-events'
+import { defineChannel, defineEventStream } from './define'
+
+/**
+ * queued: waiting for its device (one job per GPU; the CPU counts as one device).
+ * running / stopping: the runtime process is alive; stopping = asked to finish the step and save.
+ * completed: every step done. stopped: stopped on request, after saving. stopped_forcibly: it
+ * did not stop in time and was killed. failed: see `failure`. interrupted: LocalTune closed or
+ * crashed while it ran; resumable. cancelled: removed from the queue before it started.
+ */
+export const runStatusSchema = z.enum(['queued', 'running', 'stopping', 'completed', 'stopped', 'stopped_forcibly', 'failed', 'interrupted', 'cancelled'])
+export type RunStatus = z.infer<typeof runStatusSchema>
+
+export const runFailureSchema = z.object({
+  /** What happened, in a sentence a person can act on. */
+  message: z.string(),
+  /** The runtime's error kind (out_of_memory, data, …), or null when it died without a word. */
+  kind: z.string().nullable(),
+  /** Concrete things to try, best first. */
+  advice: z.array(z.string()),
+  exitCode: z.number().int().nullable(),
+  /** e.g. "SIGKILL" */
+  signal: z.string().nullable(),
+  /** The last lines the runtime printed, escape codes removed. */
+  outputTail: z.array(z.string())
+})
+export type RunFailure = z.infer<typeof runFailureSchema>
+
+export const deviceChoiceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cpu') }),
+  z.object({ kind: z.literal('gpu'), index: z.number().int().min(0) })
+])
+export type DeviceChoice = z.infer<typeof deviceChoiceSchema>
+
+export const runSummarySchema = z.object({
+  id: z.string(),
+  projectId: z.string().nullable(),
+  /** Trained the built-in tiny demo model (not a real language model). */
+  demo: z.boolean(),
+  status: runStatusSchema,
+  /** 1-based place in its device's queue while queued. */
+  queuePosition: z.number().int().nullable(),
+  baseModel: z.string(),
+  method: z.string(),
+  mode: z.string(),
+  /** What it trained on, as the user knows it (the CSV's name). */
+  dataset: z.string().nullable(),
+  /** "cpu" or "cuda:N": the device it queues on. */
+  device: z.string(),
+  /** What the runtime reported, e.g. "cuda:0 (NVIDIA GeForce RTX 4090)". */
+  deviceLabel: z.string().nullable(),
+  lastStep: z.number().int().nullable(),
+  totalSteps: z.number().int().nullable(),
+  finalLoss: z.number().nullable(),
+  finalEvalLoss: z.number().nullable(),
+  peakMemoryBytes: z.number().nullable(),
+  /** Seconds the runtime has been running, over every attempt (resumes add up). */
+  durationSeconds: z.number(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  runDir: z.string(),
+  failure: runFailureSchema.nullable(),
+  /** A checkpoint exists (or nothing was trained yet) and no process is alive: resume can continue it. */
+  canResume: z.boolean(),
+  pid: z.number().int().nullable()
+})
+export type RunSummary = z.infer<typeof runSummarySchema>
+
+export const runCheckpointSchema = z.object({ step: z.number().int(), path: z.string(), createdAt: z.string() })
+
+export const runDetailSchema = runSummarySchema.extend({
+  config: runConfigSchema,
+  /** Checkpoints still on disk (the runtime keeps only the newest few). */
+  checkpoints: z.array(runCheckpointSchema)
+})
+export type RunDetail = z.infer<typeof runDetailSchema>
+
+export const metricKindSchema = z.enum(['train', 'eval'])
+export type MetricKind = z.infer<typeof metricKindSchema>
+
+/** Columns, not rows: charts (uPlot) take one array per series, all aligned on `step`. */
+export const runMetricsSchema = z.object({
+  runId: z.string(),
+  kind: metricKindSchema,
+  step: z.array(z.number()),
+  loss: z.array(z.number().nullable()),
+  lr: z.array(z.number().nullable()),
+  gradNorm: z.array(z.number().nullable()),
+  tokensPerSecond: z.array(z.number().nullable()),
+  epoch: z.array(z.number().nullable()),
+  gpuMemoryBytes: z.array(z.number().nullable()),
+  /** Unix seconds when the runtime wrote each point. */
+  time: z.array(z.number())
+})
+export type RunMetrics = z.infer<typeof runMetricsSchema>
+
+export const runComparisonSchema = z.object({
+  runs: z.tuple([runSummarySchema, runSummarySchema]),
+  /** Settings that differ, dotted as in run.json (e.g. "params.learning_rate"), values as JSON text. */
+  differences: z.array(z.object({ setting: z.string(), a: z.string(), b: z.string() })),
+  train: z.tuple([runMetricsSchema, runMetricsSchema]),
+  eval: z.tuple([runMetricsSchema, runMetricsSchema])
+})
+export type RunComparison = z.infer<typeof runComparisonSchema>
+
+export const projectRunsSchema = z.object({
+  /** null groups the runs that belong to no project (the demo). */
+  projectId: z.string().nullable(),
+  name: z.string(),
+  runs: z.array(runSummarySchema)
+})
+export type ProjectRuns = z.infer<typeof projectRunsSchema>
+
+export const runResultsSchema = z.object({
+  runId: z.string(),
+  status: runStatusSchema,
+  demo: z.boolean(),
+  /** The final/ folder, or null when the run saved nothing yet. */
+  outputDir: z.string().nullable(),
+  /** Files under final/, paths relative to it. */
+  files: z.array(z.object({ path: z.string(), bytes: z.number().int() })),
+  totalBytes: z.number().int(),
+  /** final/README.md, the model card the runtime wrote. */
+  modelCard: z.string().nullable(),
+  /** How to use the result outside LocalTune, ready to copy. */
+  snippet: z.object({ language: z.enum(['python', 'shell']), code: z.string(), note: z.string() }).nullable()
+})
+export type RunResults = z.infer<typeof runResultsSchema>
+
+/** The parts of run.json the user chooses; LocalTune fills in the run id and the data files. */
+export const runSettingsSchema = runConfigSchema.pick({ model: true, method: true, mode: true, params: true, merge: true })
+export type RunSettings = z.input<typeof runSettingsSchema>
+
+const runIdRequest = z.object({ runId: z.string().min(1) })
+
+export const runsChannels = {
+  'runs.start-demo': defineChannel({
+    summary: 'Train the built-in tiny demo model on the bundled sample CSV, on the CPU',
+    request: z.object({ maxSteps: z.number().int().min(1).max(10_000).optional() }),
+    response: runSummarySchema
+  }),
+  'runs.start': defineChannel({
+    summary: 'Queue a training run on formatted data (train.jsonl / valid.jsonl) with these settings',
+    request: z.object({
+      projectId: z.string().min(1).nullable(),
+      settings: runSettingsSchema,
+      /** Absolute paths of the formatted examples; they are copied into the run folder. */
+      trainJsonl: z.string().min(1),
+      validJsonl: z.string().min(1).nullable().default(null),
+      device: deviceChoiceSchema.optional(),
+      /** The dataset's name as the user knows it; defaults to the project's CSV name. */
+      datasetLabel: z.string().optional()
+    }),
+    response: runSummarySchema
+  }),
+  'runs.stop': defineChannel({
+    summary: 'Stop a run: finish the step, save a checkpoint (killed after the stop timeout); dequeue a queued one',
+    request: runIdRequest.extend({ force: z.boolean().default(false) }),
+    response: runSummarySchema
+  }),
+  'runs.resume': defineChannel({
+    summary: 'Continue a stopped, failed or interrupted run from its last checkpoint, in the same folder',
+    request: runIdRequest,
+    response: runSummarySchema
+  }),
+  'runs.run-again': defineChannel({
+    summary: 'Start a new run with the settings and data of an earlier one, with some params changed',
+    request: runIdRequest.extend({ paramsPatch: z.record(z.string(), z.unknown()).default({}) }),
+    response: runSummarySchema
+  }),
+  'runs.list': defineChannel({
+    summary: 'Every run, newest first (optionally of one project)',
+    request: z.object({ projectId: z.string().nullable().optional() }),
+    response: z.object({ runs: z.array(runSummarySchema) })
+  }),
+  'runs.projects': defineChannel({
+    summary: 'Projects with their runs, newest first; runs without a project in their own group',
+    request: z.object({}),
+    response: z.object({ projects: z.array(projectRunsSchema) })
+  }),
+  'runs.get': defineChannel({
+    summary: 'One run with its settings and checkpoints',
+    request: runIdRequest,
+    response: runDetailSchema
+  }),
+  'runs.metrics': defineChannel({
+    summary: 'Loss and other curves of a run, as columns aligned on step (only steps after sinceStep)',
+    request: runIdRequest.extend({ kind: metricKindSchema.default('train'), sinceStep: z.number().int().min(0).optional() }),
+    response: runMetricsSchema
+  }),
+  'runs.compare': defineChannel({
+    summary: 'Two runs side by side: settings that differ and both curves',
+    request: z.object({ a: z.string().min(1), b: z.string().min(1) }),
+    response: runComparisonSchema
+  }),
+  'runs.delete': defineChannel({
+    summary: 'Delete a run that is not running: its folder and its rows',
+    request: runIdRequest,
+    response: z.object({ deleted: z.literal(true) })
+  }),
+  'runs.results': defineChannel({
+    summary: 'What a run produced: files with sizes, model card, a snippet to use it',
+    request: runIdRequest,
+    response: runResultsSchema
+  }),
+  'runs.generate': defineChannel({
+    summary: 'Generate text with the finetuned model (or its base) of a run; streams playground.output',
+    request: runIdRequest.extend({
+      prompt: z.string().min(1),
+      base: z.boolean().default(false),
+      maxNewTokens: z.number().int().min(1).max(4096).default(128),
+      /** Chosen by the caller to match playground.output events; one is made up when absent. */
+      requestId: z.string().min(1).optional()
+    }),
+    response: z.object({ requestId: z.string(), text: z.string(), exitCode: z.number().int().nullable(), failure: runFailureSchema.nullable() })
+  }),
+  'runs.resize-terminal': defineChannel({
+    summary: "Resize the pseudo-terminal of a running run to the UI's terminal view",
+    request: runIdRequest.extend({ cols: z.number().int().min(10).max(1000), rows: z.number().int().min(2).max(500) }),
+    response: z.object({ resized: z.boolean() })
+  }),
+  'runs.output-tail': defineChannel({
+    summary: "The end of a run's terminal output (output.log), to fill a terminal view opened mid-run",
+    request: runIdRequest.extend({ maxBytes: z.number().int().min(1).max(8 * 1024 * 1024).default(256 * 1024) }),
+    response: z.object({ runId: z.string(), data: z.string(), truncated: z.boolean() })
+  })
+}
+
+export const runsEventStreams = {
+  'run.output': defineEventStream({
+    summary: "A run's terminal output, batched (about every 50 ms, size-capped; output.log has all of it)",
+    payload: z.object({ runId: z.string(), data: z.string() })
+  }),
+  'run.event': defineEventStream({
+    summary: 'One validated line of events.jsonl (progress, eval, checkpoint, warning, error, …), after it is stored',
+    payload: z.object({ runId: z.string(), event: runEventSchema })
+  }),
+  'run.status': defineEventStream({
+    summary: 'A run changed status or queue position; carries the whole summary',
+    payload: z.object({ runId: z.string(), status: runStatusSchema, queuePosition: z.number().int().nullable(), summary: runSummarySchema })
+  }),
+  'playground.output': defineEventStream({
+    summary: 'Generated text as it streams (deltas, batched); done marks the end of the request',
+    payload: z.object({ requestId: z.string(), runId: z.string(), text: z.string(), done: z.boolean() })
+  })
+}
