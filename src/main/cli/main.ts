@@ -4,9 +4,24 @@ import { doctorCommand } from './commands/doctor'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
 import { setupRuntimeCommand } from './commands/setup-runtime'
+import { trainCommand } from './commands/train'
+import { runsCommand } from './commands/runs'
+import { stopCommand } from './commands/stop'
+import { resumeCommand } from './commands/resume'
+import { generateCommand } from './commands/generate'
 import { resolveHome } from '../core/home'
 
-export const commands: readonly CliCommand[] = [startCommand, serveCommand, doctorCommand, setupRuntimeCommand]
+export const commands: readonly CliCommand[] = [
+  startCommand,
+  serveCommand,
+  doctorCommand,
+  setupRuntimeCommand,
+  trainCommand,
+  runsCommand,
+  stopCommand,
+  resumeCommand,
+  generateCommand
+]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length))

@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util'
+import { createCore } from '../../core/create-core'
+import { UsageError, type CliCommand } from '../command'
+import { describeStatus } from '../run-format'
+import { reportUserError } from '../user-error'
+
+export const stopCommand: CliCommand = {
+  name: 'stop',
+  summary: 'Stop a run (in this or another window or terminal): it finishes the step and saves a checkpoint',
+  usage: [
+    'localtune stop ID [--force] [--no-wait]',
+    '',
+    '  --force     kill it now (progress since the last checkpoint is lost)',
+    '  --no-wait   ask and return; by default waits until it has stopped'
+  ].join('\n'),
+  async run(args, io, ctx) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { force: { type: 'boolean', default: false }, 'no-wait': { type: 'boolean', default: false } },
+      allowPositionals: true,
+      strict: true
+    })
+    if (positionals.length !== 1) throw new UsageError('Give the ID of one run (`localtune runs` lists them).')
+    const runId = positionals[0]!
+    const core = createCore({ env: ctx.env, home: ctx.home })
+    try {
+      let run
+      try {
+        run = core.runs.stopRun(runId, { force: values.force })
+      } catch (error) {
+        return reportUserError(error, io)
+      }
+      if (run.status === 'cancelled' || values['no-wait']) {
+        io.out(`Run ${runId}: ${describeStatus(run)}.`)
+        return 0
+      }
+      io.err(`Asked run ${runId} to stop; waiting while it finishes its step and saves…`)
+      const ended = await core.runs.waitForRun(runId)
+      io.out(`Run ${runId}: ${describeStatus(ended)} at step ${ended.lastStep ?? 0}.${ended.canResume ? ` Resume it with: localtune resume ${runId}` : ''}`)
+      return ended.status === 'stopped' || ended.status === 'completed' || ended.status === 'cancelled' ? 0 : 1
+    } finally {
+      core.close()
+    }
+  }
+}

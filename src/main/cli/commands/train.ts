@@ -1,0 +1,119 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import type { DeviceChoice, RunSettings } from '../../../shared/contract/runs'
+import { createCore } from '../../core/create-core'
+import type { StartRunRequest } from '../../core/runs/run-supervisor'
+import { UsageError, type CliCommand } from '../command'
+import { followRun } from '../follow-run'
+import { reportUserError } from '../user-error'
+import { parseSetFlags } from '../param-flags'
+
+const usage = [
+  'localtune train --demo [--max-steps N] [--verbose]',
+  'localtune train --data DIR --model ID|FOLDER [--method lora|full|qlora] [--set KEY=VALUE]... [--cpu | --gpu N] [--allow-downloads] [--verbose]',
+  '',
+  '  --demo             train the built-in tiny demo model on the bundled sample CSV, on the CPU (about a minute)',
+  '  --max-steps N      demo only: how many steps (default 150)',
+  '  --data DIR         a folder written by `localtune format` (train.jsonl, valid.jsonl, dataset-summary.json)',
+  '  --model ID|FOLDER  a Hugging Face model id in your HF cache (e.g. Qwen/Qwen2.5-0.5B) or a folder with config.json',
+  '  --method M         lora (default), full or qlora',
+  '  --set KEY=VALUE    a training param, e.g. --set learning_rate=1e-4 --set lora.r=8 (repeatable)',
+  '  --cpu / --gpu N    where to train (default: the first GPU, else the CPU); one run per device, others queue',
+  '  --allow-downloads  let the runtime download missing model files (default: offline)',
+  '  --verbose          show the runtime\'s own terminal output instead of the progress bar',
+  '',
+  'Ctrl+C stops the run gracefully: it finishes the step and saves a checkpoint (`localtune resume ID` continues it).'
+].join('\n')
+
+function deviceFrom(values: { cpu?: boolean; gpu?: string }): DeviceChoice | undefined {
+  if (values.cpu && values.gpu !== undefined) throw new UsageError('Give either --cpu or --gpu N, not both.')
+  if (values.cpu) return { kind: 'cpu' }
+  if (values.gpu === undefined) return undefined
+  const index = Number(values.gpu)
+  if (!Number.isInteger(index) || index < 0) throw new UsageError(`--gpu takes a GPU number like 0, got "${values.gpu}".`)
+  return { kind: 'gpu', index }
+}
+
+/** Reads what `localtune format` wrote: the mode, the files, and the CSV's name. */
+function formattedData(dir: string): { mode: 'chat' | 'generic'; train: string; valid: string | null; label: string } {
+  const summaryFile = path.join(dir, 'dataset-summary.json')
+  let summary: { mode?: unknown; files?: { train?: unknown; validation?: unknown }; source?: { fileName?: unknown } }
+  try {
+    summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'))
+  } catch {
+    throw new UsageError(`${summaryFile} is missing or unreadable: --data takes a folder written by \`localtune format CSV --out DIR\`.`)
+  }
+  if (summary.mode !== 'chat' && summary.mode !== 'generic') throw new UsageError(`${summaryFile} names no mode (chat or generic); format the CSV again.`)
+  const train = typeof summary.files?.train === 'string' ? path.join(dir, summary.files.train) : path.join(dir, 'train.jsonl')
+  const valid = typeof summary.files?.validation === 'string' ? path.join(dir, summary.files.validation) : null
+  const label = typeof summary.source?.fileName === 'string' ? summary.source.fileName : path.basename(dir)
+  return { mode: summary.mode, train, valid, label }
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Train a model (or the built-in demo) and show its progress; Ctrl+C stops it gracefully',
+  usage,
+  async run(args, io, ctx) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        demo: { type: 'boolean', default: false },
+        'max-steps': { type: 'string' },
+        data: { type: 'string' },
+        model: { type: 'string' },
+        method: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        cpu: { type: 'boolean', default: false },
+        gpu: { type: 'string' },
+        'allow-downloads': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false }
+      },
+      strict: true
+    })
+    if (values.demo === (values.data !== undefined)) throw new UsageError('Give --demo, or --data DIR with --model.')
+    const device = deviceFrom(values)
+    let maxSteps: number | undefined
+    if (values['max-steps'] !== undefined) {
+      maxSteps = Number(values['max-steps'])
+      if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new UsageError(`--max-steps takes a whole number of at least 1, got "${values['max-steps']}".`)
+      if (!values.demo) throw new UsageError('--max-steps is for --demo; for your data use --set max_steps=N.')
+    }
+
+    let startRequest: StartRunRequest | null = null
+    if (values.demo) {
+      if (values.model || values.method || values.set || device) throw new UsageError('--demo chooses its own model, method, params and device (the CPU).')
+    } else {
+      if (!values.model) throw new UsageError('--data needs --model ID|FOLDER: the base model to finetune.')
+      const method = values.method ?? 'lora'
+      if (method !== 'lora' && method !== 'full' && method !== 'qlora') throw new UsageError(`--method is lora, full or qlora, got "${method}".`)
+      const data = formattedData(path.resolve(ctx.cwd, values.data!))
+      const modelFolder = path.resolve(ctx.cwd, values.model)
+      const isFolder = fs.existsSync(path.join(modelFolder, 'config.json'))
+      const settings: RunSettings = {
+        model: { id: isFolder ? path.basename(modelFolder) : values.model, path: isFolder ? modelFolder : null, trust_remote_code: false, allow_downloads: values['allow-downloads'] },
+        method,
+        mode: data.mode,
+        params: parseSetFlags(values.set ?? []) as RunSettings['params'],
+        merge: false
+      }
+      startRequest = { projectId: null, settings, trainJsonl: data.train, validJsonl: data.valid, device, datasetLabel: data.label }
+    }
+
+    const core = createCore({ env: ctx.env, home: ctx.home })
+    try {
+      let runId: string
+      try {
+        const run = startRequest ? await core.runs.startRun(startRequest) : await core.runs.startDemoRun({ maxSteps })
+        runId = run.id
+        io.err(`Run ${run.id} created in ${run.runDir}`)
+      } catch (error) {
+        return reportUserError(error, io)
+      }
+      return await followRun(core, runId, io, ctx, { verbose: values.verbose })
+    } finally {
+      core.close()
+    }
+  }
+}
