@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { ContractHandlers, PythonRuntimeStatus } from '../../shared/contract'
 import { findAppRoot, pythonRuntimeDir } from './app-root'
+import { datasetsHandlers } from './datasets/datasets-handlers'
 import { electronBinaryStatus } from './electron-binary'
 import { EventHub } from './event-hub'
 import { ensureHome, resolveHome } from './home'
@@ -101,7 +102,8 @@ export function createCore(options: CoreOptions = {}): Core {
       await pythonRuntime(true)
       return result
     },
-    ...runsHandlers(runs)
+    ...runsHandlers(runs),
+    ...datasetsHandlers({ home, db, events })
   }
 
   return {

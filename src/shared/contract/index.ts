@@ -1,9 +1,11 @@
 import type { z } from 'zod'
 import type { ChannelDefinition, EventStreamDefinition } from './define'
+import { datasetsChannels, datasetsEventStreams } from './datasets'
 import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
 import { systemChannels } from './system'
 
+export * from './datasets'
 export * from './define'
 export * from './runs'
 export * from './runtime'
@@ -17,13 +19,15 @@ export * from './security'
 export const channels = {
   ...systemChannels,
   ...runtimeChannels,
-  ...runsChannels
+  ...runsChannels,
+  ...datasetsChannels
 } satisfies Record<string, ChannelDefinition>
 
 /** Every event stream the core pushes to the renderer. */
 export const eventStreams = {
   ...runtimeEventStreams,
-  ...runsEventStreams
+  ...runsEventStreams,
+  ...datasetsEventStreams
 } satisfies Record<string, EventStreamDefinition>
 
 export type Channels = typeof channels

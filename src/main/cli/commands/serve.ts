@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { startBrowserHost } from '../../browser-host/server'
 import { createCore, defaultRendererDir } from '../../core/create-core'
+import { saveUpload } from '../../core/datasets/upload'
 import { UsageError, type CliCommand } from '../command'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -29,7 +30,15 @@ export const serveCommand: CliCommand = {
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
       io.err(`Warning: binding ${host} lets other machines reach LocalTune. Anyone with the link's token can train on this GPU and read your data.`)
     }
-    const server = await startBrowserHost({ core, rendererDir, host, port })
+    // A dropped CSV streams into <home>/uploads/ (the browser has no path for it); the page
+    // then imports it from there.
+    const server = await startBrowserHost({
+      core,
+      rendererDir,
+      host,
+      port,
+      saveUpload: async (fileName, body) => ({ path: (await saveUpload(core.home, fileName, body)).path })
+    })
     io.out(`LocalTune is running in browser mode: ${server.url}`)
     io.err('Press Ctrl+C to stop.')
     await ctx.interrupted
