@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import type { RunSummary } from '../../src/shared/contract/runs'
 import { createCore, type Core } from '../../src/main/core/create-core'
+import { demoRunSettings, prepareDemoData } from '../../src/main/core/runs/demo-run'
 import type { RunSupervisorOptions } from '../../src/main/core/runs/run-supervisor'
 import { makeTempHome } from './temp-home'
 
@@ -68,4 +70,20 @@ export function readEventsFile(runDir: string): Array<{ type: string; step?: num
         return []
       }
     })
+}
+
+/**
+ * A demo-model run on the bundled sample, with small batches so each step takes a fraction of
+ * a second on a CPU: for tests that need many steps (stop mid-run, resume).
+ */
+export async function startQuickRun(core: Core, options: { maxSteps: number; params?: Record<string, unknown> }): Promise<RunSummary> {
+  const dataDir = fs.mkdtempSync(path.join(core.home, 'quick-data-'))
+  const data = await prepareDemoData(core.appRoot, dataDir)
+  const settings = demoRunSettings(options.maxSteps)
+  return core.runs.startRun({
+    settings: { ...settings, params: { ...settings.params, micro_batch_size: 2, max_length: 256, ...options.params } },
+    trainJsonl: data.trainJsonl,
+    validJsonl: data.validJsonl,
+    device: { kind: 'cpu' }
+  })
 }

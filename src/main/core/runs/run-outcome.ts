@@ -46,7 +46,7 @@ export function decideOutcome(facts: AttemptFacts): { status: RunStatus; failure
       failure: {
         ...base,
         kind: null,
-        message: `The run did not stop within ${Math.round(facts.stopTimeoutMs / 1000)} s of being asked, so it was killed. ${resumeHint(facts.lastCheckpointStep)}`,
+        message: `The run did not stop within ${facts.stopTimeoutMs >= 1000 ? `${Math.round(facts.stopTimeoutMs / 1000)} s` : `${facts.stopTimeoutMs} ms`} of being asked, so it was killed. ${resumeHint(facts.lastCheckpointStep)}`,
         advice: []
       }
     }
