@@ -1,0 +1,86 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../../../../src/main/cli/main'
+import { prepareDemoData } from '../../../../src/main/core/runs/demo-run'
+import { findAppRoot } from '../../../../src/main/core/app-root'
+import { collectingIo, makeTempHome } from '../../../helpers/temp-home'
+import { readEventsFile, testPython, waitUntil } from '../../../helpers/training-home'
+
+describe('localtune train', () => {
+  let cleanup = () => {}
+  afterEach(() => cleanup())
+
+  function setup() {
+    const temp = makeTempHome()
+    cleanup = temp.cleanup
+    return { home: temp.home, env: { ...process.env, LOCALTUNE_HOME: temp.home, LOCALTUNE_PYTHON: testPython } }
+  }
+
+  it('trains the demo with its own progress bar and says where the outputs are', async () => {
+    const { home, env } = setup()
+    const { io, out, err } = collectingIo()
+    const code = await runCli(['train', '--demo', '--max-steps', '3'], io, { env, home })
+    expect(code).toBe(0)
+    const runId = fs.readdirSync(path.join(home, 'runs'))[0]!
+    expect(err.join('\n')).toContain(`Run ${runId} created`)
+    expect(err.join('\n')).toContain('training localtune/tiny-demo (full, chat) on cpu')
+    expect(err.join('\n')).toMatch(/train 100% \[#+\] 3\/3 {2}loss \d+\.\d{4}/)
+    // Not the runtime's raw terminal output: that is --verbose.
+    expect(err.join('\n')).not.toContain('DEMO MODEL:')
+    const summary = out.join('\n')
+    expect(summary).toContain(`Run ${runId}: completed at step 3/3`)
+    expect(summary).toContain(`Outputs:     ${path.join(home, 'runs', runId, 'final')}`)
+    expect(fs.existsSync(path.join(home, 'runs', runId, 'final', 'README.md'))).toBe(true)
+  })
+
+  it('stops gracefully on Ctrl+C and says how to resume', async () => {
+    const { home, env } = setup()
+    const { io, out } = collectingIo()
+    const runsDir = path.join(home, 'runs')
+    const progressed = () => fs.existsSync(runsDir) && fs.readdirSync(runsDir).some((id) => readEventsFile(path.join(runsDir, id)).some((event) => event.type === 'progress'))
+    const interrupted = waitUntil(progressed, 'the first progress event', 90_000)
+    const code = await runCli(['train', '--demo', '--max-steps', '2000'], io, { env, home, interrupted })
+    expect(code).toBe(0)
+    const runId = fs.readdirSync(runsDir)[0]!
+    expect(out.join('\n')).toMatch(new RegExp(`Run ${runId}: stopped at step \\d+/2000`))
+    expect(out.join('\n')).toContain(`localtune resume ${runId}`)
+    const finished = readEventsFile(path.join(runsDir, runId)).filter((event) => event.type === 'finished')
+    expect(finished.map((event) => event.status)).toEqual(['stopped'])
+  })
+
+  it('trains on a folder written by `localtune format`, with params from --set', async () => {
+    const { home, env } = setup()
+    const data = path.join(home, 'formatted')
+    await prepareDemoData(findAppRoot(), data)
+    const { io, out } = collectingIo()
+    const code = await runCli(
+      ['train', '--data', data, '--model', 'localtune/tiny-demo', '--method', 'lora', '--set', 'max_steps=2', '--set', 'micro_batch_size=2', '--set', 'lora.r=4', '--cpu'],
+      io,
+      { env, home }
+    )
+    expect(code).toBe(0)
+    const runId = fs.readdirSync(path.join(home, 'runs'))[0]!
+    const config = JSON.parse(fs.readFileSync(path.join(home, 'runs', runId, 'run.json'), 'utf8'))
+    expect(config).toMatchObject({ method: 'lora', mode: 'chat', params: { max_steps: 2, micro_batch_size: 2, lora: { r: 4 } } })
+    expect(out.join('\n')).toContain('completed at step 2/2')
+  })
+
+  it('explains bad arguments and bad settings', async () => {
+    const { home, env } = setup()
+    const usage = collectingIo()
+    expect(await runCli(['train'], usage.io, { env, home })).toBe(2)
+    expect(usage.err.join('\n')).toContain('Give --demo, or --data DIR with --model.')
+    const both = collectingIo()
+    expect(await runCli(['train', '--demo', '--gpu', '0'], both.io, { env, home })).toBe(2)
+    const noData = collectingIo()
+    expect(await runCli(['train', '--data', path.join(home, 'nowhere'), '--model', 'x/y'], noData.io, { env, home })).toBe(2)
+    expect(noData.err.join('\n')).toContain('dataset-summary.json is missing')
+
+    const data = path.join(home, 'formatted')
+    await prepareDemoData(findAppRoot(), data)
+    const badParam = collectingIo()
+    expect(await runCli(['train', '--data', data, '--model', 'x/y', '--set', 'learning_rate=-1', '--cpu'], badParam.io, { env, home })).toBe(1)
+    expect(badParam.err.join('\n')).toContain('params.learning_rate')
+  })
+})
