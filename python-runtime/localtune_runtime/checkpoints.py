@@ -28,9 +28,9 @@ from .data import DataPosition
 from .failures import RunFailure
 
 CHECKPOINTS_DIR = "checkpoints"
-STATE_FILE = "trainer_state.pt"
-SUMMARY_FILE = "trainer_state.json"
-OPTIMIZER_FILE = "optimizer.pt"
+STATE_FILE = "trainer_state.json"  # written last: its presence marks a complete checkpoint
+OPTIMIZER_FILE = "optimizer.pt"    # the optimizer's per-parameter tensors
+RNG_FILE = "rng_state.pt"          # torch CPU and CUDA generator states
 _STEP_DIR = re.compile(r"^step-(\d+)$")
 
 
@@ -58,7 +58,9 @@ class Restored:
     fingerprint: dict
 
 
-def _load(path: Path):
+def _load_tensors(path: Path):
+    """Tensors only (the numbers live in trainer_state.json), so even torch 1.13's restricted
+    weights-only unpickler, which refuses floats, can read these files."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except TypeError:  # torch without the weights_only argument
@@ -93,25 +95,21 @@ def save_checkpoint(checkpoints_dir: Path, *, step: int, total_steps: int, backe
     partial.mkdir()
 
     backend.save_weights(partial)
-    torch.save(optimizer.state_dict(), partial / OPTIMIZER_FILE)
+    optimizer_state = optimizer.state_dict()
+    torch.save({"state": optimizer_state["state"]}, partial / OPTIMIZER_FILE)
+    torch.save({"torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}, partial / RNG_FILE)
     python_version, python_state, python_gauss = random.getstate()
-    rng = {
-        "python": list(python_state), "python_version": python_version, "python_gauss": python_gauss,
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-    }
     state = {
-        "step": step, "epoch": position.epoch, "index": position.index, "total_steps": total_steps,
-        "rng": rng, "scaler": scaler.state_dict() if scaler is not None else None,
+        "step": step, "total_steps": total_steps, "epoch": position.epoch, "index_in_epoch": position.index,
         "schedule": schedule, "fingerprint": fingerprint,
+        "optimizer_param_groups": optimizer_state["param_groups"],
+        "grad_scaler": scaler.state_dict() if scaler is not None else None,
+        "python_rng": {"version": python_version, "state": list(python_state), "gauss_next": python_gauss},
         "recent_losses": history.recent_losses, "last_eval_loss": history.last_eval_loss,
-        "last_eval_step": history.last_eval_step,
+        "last_eval_step": history.last_eval_step, "written_at": time.time(),
     }
-    torch.save(state, partial / STATE_FILE)
-    summary = {"step": step, "total_steps": total_steps, "epoch": position.epoch,
-               "index_in_epoch": position.index, "schedule": schedule, "fingerprint": fingerprint,
-               "written_at": time.time()}
-    (partial / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (partial / STATE_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
 
     if final.exists():
         shutil.rmtree(final)
@@ -125,20 +123,22 @@ def load_checkpoint(path: Path, *, backend, optimizer, scaler) -> Restored:
     """Restore weights, optimizer, scaler and RNG from `path`. Call it after the model and the
     optimizer exist (building them uses the RNG), right before the first step."""
     try:
-        state = _load(path / STATE_FILE)
+        state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
         backend.load_weights(path)
-        optimizer.load_state_dict(_load(path / OPTIMIZER_FILE))
+        optimizer.load_state_dict({"state": _load_tensors(path / OPTIMIZER_FILE)["state"],
+                                   "param_groups": state["optimizer_param_groups"]})
+        rng = _load_tensors(path / RNG_FILE)
     except (OSError, RuntimeError, KeyError, ValueError) as error:
         raise RunFailure("model_files", f"The checkpoint {path.name} could not be read: {error}",
                          [f"Delete {path} to resume from the checkpoint before it.",
                           "Or start the run again without --resume."]) from None
-    if scaler is not None and state.get("scaler") is not None:
-        scaler.load_state_dict(state["scaler"])
-    rng = state["rng"]
-    random.setstate((rng["python_version"], tuple(rng["python"]), rng["python_gauss"]))
+    if scaler is not None and state["grad_scaler"] is not None:
+        scaler.load_state_dict(state["grad_scaler"])
+    python_rng = state["python_rng"]
+    random.setstate((python_rng["version"], tuple(python_rng["state"]), python_rng["gauss_next"]))
     torch.set_rng_state(rng["torch"])
     if rng["cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(rng["cuda"][:torch.cuda.device_count()])
     history = TrainHistory(list(state["recent_losses"]), state["last_eval_loss"], state["last_eval_step"])
-    return Restored(state["step"], DataPosition(state["epoch"], state["index"]), history,
+    return Restored(state["step"], DataPosition(state["epoch"], state["index_in_epoch"]), history,
                     state["fingerprint"])
