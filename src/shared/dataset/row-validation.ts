@@ -10,13 +10,23 @@ export const invalidRowReasons: readonly InvalidRowReason[] = ['parse-error', 'e
 
 export type MappedFields = { mode: 'chat'; fields: ChatFields } | { mode: 'generic'; text: string }
 
-/** Null when the row can train; otherwise the first reason it cannot. A parse issue wins. */
-export function findInvalidRowReason(mapped: MappedFields, parseIssue?: RowParseIssue): InvalidRowReason | null {
+/** The rule for chat rows: a prompt and a response are required; a parse issue wins. */
+export function chatRowInvalidReason(prompt: string | undefined, response: string | undefined, parseIssue?: RowParseIssue): InvalidRowReason | null {
   if (parseIssue) return 'parse-error'
-  if (mapped.mode === 'generic') return isBlank(mapped.text) ? 'empty-text' : null
-  if (isBlank(mapped.fields.prompt)) return 'empty-prompt'
-  if (isBlank(mapped.fields.response)) return 'empty-response'
+  if (isBlank(prompt)) return 'empty-prompt'
+  if (isBlank(response)) return 'empty-response'
   return null
+}
+
+/** The rule for generic rows: the text is required; a parse issue wins. */
+export function textRowInvalidReason(text: string | undefined, parseIssue?: RowParseIssue): InvalidRowReason | null {
+  if (parseIssue) return 'parse-error'
+  return isBlank(text) ? 'empty-text' : null
+}
+
+/** Null when the row can train; otherwise the first reason it cannot. */
+export function findInvalidRowReason(mapped: MappedFields, parseIssue?: RowParseIssue): InvalidRowReason | null {
+  return mapped.mode === 'generic' ? textRowInvalidReason(mapped.text, parseIssue) : chatRowInvalidReason(mapped.fields.prompt, mapped.fields.response, parseIssue)
 }
 
 /** A sentence for one invalid row that names the column the user has to fill in. */

@@ -4,7 +4,7 @@ import { isBlank } from './formatted-example'
 import type { DatasetMapping, DatasetMode, TrainingFormatOptions } from './mapping'
 import { missingMappedColumns } from './mapping'
 import type { InvalidRowReason, MappedFields } from './row-validation'
-import { findInvalidRowReason } from './row-validation'
+import { chatRowInvalidReason, textRowInvalidReason } from './row-validation'
 import type { RowParseIssue } from './types'
 
 /**
@@ -74,7 +74,7 @@ export function createExampleFormatter(columns: readonly string[], mapping: Data
     return {
       mode: 'generic',
       mappedFields,
-      invalidReason: (cells, parseIssue) => findInvalidRowReason(mappedFields(cells), parseIssue),
+      invalidReason: (cells, parseIssue) => textRowInvalidReason(cells[textAt], parseIssue),
       format: (cells) => ({ text: cell(cells, textAt) ?? '' })
     }
   }
@@ -95,7 +95,7 @@ export function createExampleFormatter(columns: readonly string[], mapping: Data
   return {
     mode: 'chat',
     mappedFields,
-    invalidReason: (cells, parseIssue) => findInvalidRowReason(mappedFields(cells), parseIssue),
+    invalidReason: (cells, parseIssue) => chatRowInvalidReason(cells[promptAt], cells[responseAt], parseIssue),
     format: (cells) => formatChatFields(chatFields(cells), options)
   }
 }

@@ -13,10 +13,12 @@ import type { ColumnSummary, CsvLayout } from '../../../shared/dataset/types'
 import { describeRowPosition, rowNumberingNote } from '../../../shared/dataset/types'
 import type { ValidationSplit } from '../../../shared/dataset/validation-split'
 import {
+  defaultValidationMaxRows,
   defaultValidationSeed,
   defaultValidationSplit,
   defaultValidationSplitRule,
   pickValidationPositions,
+  ShuffleReservoir,
   validationRowCount
 } from '../../../shared/dataset/validation-split'
 import { UserFacingError } from '../user-facing-error'
@@ -112,8 +114,14 @@ class InvalidRowsCollector {
   }
 }
 
-function jsonLine(example: FormattedExample, row: number): string {
-  return isChatExample(example) ? JSON.stringify({ prompt: example.prompt, response: example.response, row }) : JSON.stringify({ text: example.text, row })
+/**
+ * One line of train.jsonl / valid.jsonl, the fixed contract with the Python runtime. The
+ * writer (JsonlWriter.addExample) produces the same bytes without building this string.
+ */
+export function jsonLine(example: FormattedExample, row: number): string {
+  return isChatExample(example)
+    ? `{"prompt":${JSON.stringify(example.prompt)},"response":${JSON.stringify(example.response)},"row":${row}}`
+    : `{"text":${JSON.stringify(example.text)},"row":${row}}`
 }
 
 interface PassResult {
@@ -132,7 +140,7 @@ async function formatPass(
   options: ValidateOptions,
   file: DroppedRow['file'],
   invalid: InvalidRowsCollector,
-  onExample: ((line: string) => void) | null,
+  onExample: ((example: FormattedExample, row: number) => void) | null,
   onChunkEnd?: () => Promise<void>
 ): Promise<PassResult> {
   let formatter: ExampleFormatter | undefined
@@ -168,7 +176,7 @@ async function formatPass(
       return
     }
     trainable++
-    if (onExample) onExample(jsonLine(rowFormatter.format(row.cells), row.row))
+    if (onExample) onExample(rowFormatter.format(row.cells), row.row)
   })
   if (scan.fatal || !scan.layout) {
     const fatal = scan.fatal
@@ -218,24 +226,49 @@ async function checkOutputFolder(outDir: string): Promise<void> {
   }
 }
 
+type SplitPlan =
+  /** Every example goes to train.jsonl as it is formatted (no split, or a validation file). */
+  | { kind: 'direct' }
+  /** Up to `capacity` held-out candidates, chosen in the same single pass (see ShuffleReservoir). */
+  | { kind: 'reservoir'; reservoir: ShuffleReservoir<number> }
+  /** An uncapped percentage: all examples first, then the split once the count is known. */
+  | { kind: 'copy' }
+
+function planSplit(split: ValidationSplit | undefined): SplitPlan {
+  if (split === undefined) return { kind: 'reservoir', reservoir: new ShuffleReservoir<number>(defaultValidationMaxRows, defaultValidationSeed) }
+  if (split.kind !== 'percent') return { kind: 'direct' }
+  if (split.maxRows !== undefined) return { kind: 'reservoir', reservoir: new ShuffleReservoir<number>(split.maxRows, split.seed ?? defaultValidationSeed) }
+  return { kind: 'copy' }
+}
+
 /**
  * Writes `train.jsonl` (and `valid.jsonl` when there is a validation split) through the same
  * formatter as the preview, plus `dataset-summary.json` with counts, dropped rows and the split.
- * One read of the CSV does parse, validation, stats and formatting. When rows cannot train and
- * `dropInvalidRows` is not set, nothing is written and InvalidRowsError lists them.
- * Files appear only when everything succeeded (written as .partial, then renamed).
+ * One read of the CSV does parse, validation, stats, formatting and writing: held-out rows are
+ * chosen during that read (the seeded shuffle keeps the k smallest keys, see shuffleKey), so
+ * only an uncapped percentage needs a second pass over the written examples.
+ * When rows cannot train and `dropInvalidRows` is not set, nothing is written and
+ * InvalidRowsError lists them. Files appear only when everything succeeded (.partial, renamed).
+ * train.jsonl keeps file order, except that rows considered for validation and then not held
+ * out come at its end; every line carries its `row`.
  */
 export async function exportTrainingData(options: ExportOptions): Promise<DatasetSummary> {
   const outDir = path.resolve(options.outDir)
   await checkOutputFolder(outDir)
   const partial = (name: string): string => path.join(outDir, `.${name}.partial`)
-  const allExamples = partial('examples.jsonl')
-  const created: string[] = [allExamples]
+  const trainPartial = partial(trainFileName)
+  const validationPartial = partial(validationFileName)
+  const candidatesPartial = partial('candidates.jsonl')
+  const summaryPartial = partial(summaryFileName)
+  const created = [trainPartial, validationPartial, candidatesPartial, summaryPartial]
   const invalid = new InvalidRowsCollector()
   const drop = options.dropInvalidRows === true
-  const examples = new JsonlWriter(allExamples)
+  const plan = planSplit(options.split)
+  const train = new JsonlWriter(trainPartial)
+  const writers: JsonlWriter[] = [train]
+  const candidates = plan.kind === 'reservoir' ? new JsonlWriter(candidatesPartial) : null
+  if (candidates) writers.push(candidates)
   let droppedWriter: JsonlWriter | null = null
-  const writers: JsonlWriter[] = [examples]
   if (drop) {
     droppedWriter = new JsonlWriter(partial(droppedRowsFileName))
     created.push(droppedWriter.filePath)
@@ -243,9 +276,10 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
     invalid.writer = droppedWriter
   }
   const flushAll = async (): Promise<void> => {
-    for (const writer of writers) if (writer.pendingChars > 0) await writer.flush()
+    for (const writer of writers) await writer.flush()
   }
   try {
+    let position = 0
     // Once a row cannot train and dropping was not allowed, the files will not be written:
     // keep reading to count and list every invalid row, but stop formatting.
     const pass = await formatPass(
@@ -253,19 +287,23 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
       options,
       'source',
       invalid,
-      (line) => {
-        if (drop || invalid.report.count === 0) examples.add(line)
+      (example, row) => {
+        if (!drop && invalid.report.count > 0) return
+        if (plan.kind === 'reservoir' && candidates && plan.reservoir.admits(position)) {
+          plan.reservoir.hold(position, candidates.lines)
+          candidates.addExample(example, row)
+        } else train.addExample(example, row)
+        position++
       },
       flushAll
     )
-    await examples.close()
+    await train.close()
+    await candidates?.close()
 
-    let split = options.split
-    const chosenBy = split ? 'user' : 'default'
-    let validationExamples: { writer: JsonlWriter; pass: PassResult; dropped: number } | null = null
+    const split = options.split
+    let validationFile: { pass: PassResult; dropped: number } | null = null
     if (split?.kind === 'file') {
-      const writer = new JsonlWriter(partial(validationFileName))
-      created.push(writer.filePath)
+      const writer = new JsonlWriter(validationPartial)
       writers.push(writer)
       const before = invalid.report.count
       const validationPass = await formatPass(
@@ -273,13 +311,13 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
         { ...options, source: split.path },
         'validation-file',
         invalid,
-        (line) => {
-          if (drop || invalid.report.count === 0) writer.add(line)
+        (example, row) => {
+          if (drop || invalid.report.count === 0) writer.addExample(example, row)
         },
         flushAll
       )
       await writer.close()
-      validationExamples = { writer, pass: validationPass, dropped: invalid.report.count - before }
+      validationFile = { pass: validationPass, dropped: invalid.report.count - before }
     }
     await droppedWriter?.close()
 
@@ -287,41 +325,39 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
     if (pass.trainable === 0) {
       throw new UserFacingError(`No row of ${pass.scan.sourcePath} can be used for training, so there is nothing to write.`, { code: 'invalid_request' })
     }
-    if (validationExamples && validationExamples.pass.trainable === 0) {
-      const file = validationExamples.pass.scan.sourcePath
+    if (validationFile && validationFile.pass.trainable === 0) {
+      const file = validationFile.pass.scan.sourcePath
       throw new UserFacingError(`No row of the validation file ${file} can be used, so it cannot serve as the validation set.`, { code: 'invalid_request' })
     }
 
-    split ??= defaultValidationSplit(pass.trainable)
-    let trainCount = pass.trainable
+    const chosenBy = split ? 'user' : 'default'
+    const effective = split ?? defaultValidationSplit(pass.trainable)
     let validationCount = 0
     let splitSummary: SplitSummary
-    const trainPartial = partial(trainFileName)
-    const validationPartial = partial(validationFileName)
-    created.push(trainPartial, validationPartial)
-    if (split.kind === 'percent') {
-      const seed = split.seed ?? defaultValidationSeed
-      const count = validationRowCount(split, pass.trainable)
-      const pick = pickValidationPositions(pass.trainable, count, seed)
+    if (effective.kind === 'percent') {
+      const seed = effective.seed ?? defaultValidationSeed
+      const count = validationRowCount(effective, pass.trainable)
       options.onProgress?.({ phase: 'split', bytesRead: 0, totalBytes: 0, rowsRead: pass.trainable })
-      if (count > 0) {
-        const counts = await splitLinesByPosition(allExamples, trainPartial, validationPartial, pick.has)
-        trainCount = counts.train
-        validationCount = counts.validation
-        await fs.promises.rm(allExamples, { force: true })
-      } else {
-        await fs.promises.rename(allExamples, trainPartial)
+      if (plan.kind === 'reservoir') {
+        const heldOut = new Set(plan.reservoir.first(count).map((entry) => entry.item))
+        validationCount = (await splitLinesByPosition(candidatesPartial, trainPartial, validationPartial, (line) => heldOut.has(line), { appendToTrain: true })).validation
+      } else if (count > 0) {
+        const pick = pickValidationPositions(pass.trainable, count, seed)
+        const allExamples = partial('examples.jsonl')
+        created.push(allExamples)
+        await fs.promises.rename(trainPartial, allExamples)
+        validationCount = (await splitLinesByPosition(allExamples, trainPartial, validationPartial, pick.has)).validation
       }
-      splitSummary = { kind: 'percent', chosenBy, percent: split.percent, seed, maxRows: split.maxRows ?? null, rule: chosenBy === 'default' ? defaultValidationSplitRule : null }
-    } else if (split.kind === 'file' && validationExamples) {
-      await fs.promises.rename(allExamples, trainPartial)
-      await fs.promises.rename(validationExamples.writer.filePath, validationPartial)
-      validationCount = validationExamples.pass.trainable
-      splitSummary = { kind: 'file', chosenBy: 'user', path: validationExamples.pass.scan.sourcePath, rowCount: validationExamples.pass.scan.rowCount, droppedCount: validationExamples.dropped }
+      splitSummary = { kind: 'percent', chosenBy, percent: effective.percent, seed, maxRows: effective.maxRows ?? null, rule: chosenBy === 'default' ? defaultValidationSplitRule : null }
+    } else if (effective.kind === 'file' && validationFile) {
+      validationCount = validationFile.pass.trainable
+      splitSummary = { kind: 'file', chosenBy: 'user', path: validationFile.pass.scan.sourcePath, rowCount: validationFile.pass.scan.rowCount, droppedCount: validationFile.dropped }
     } else {
-      await fs.promises.rename(allExamples, trainPartial)
+      // Rows held as candidates while the default split was still open go back to training.
+      if (plan.kind === 'reservoir') await splitLinesByPosition(candidatesPartial, trainPartial, validationPartial, () => false, { appendToTrain: true })
       splitSummary = { kind: 'none', chosenBy, rule: chosenBy === 'default' ? defaultValidationSplitRule : null }
     }
+    const trainCount = effective.kind === 'file' ? pass.trainable : pass.trainable - validationCount
 
     const hasValidation = validationCount > 0
     const summary: DatasetSummary = {
@@ -353,8 +389,6 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
       problems: pass.scan.problems.list(),
       rowNumbering: rowNumberingNote
     }
-    const summaryPartial = partial(summaryFileName)
-    created.push(summaryPartial)
     await fs.promises.writeFile(summaryPartial, `${JSON.stringify(summary, null, 2)}\n`)
 
     await fs.promises.rename(trainPartial, path.join(outDir, trainFileName))
