@@ -4,6 +4,7 @@ import { findAppRoot, pythonRuntimeDir } from './app-root'
 import { datasetsHandlers } from './datasets/datasets-handlers'
 import { electronBinaryStatus } from './electron-binary'
 import { EventHub } from './event-hub'
+import { projectsHandlers } from './projects/projects-handlers'
 import { ensureHome, resolveHome } from './home'
 import { RunSupervisor, type RunSupervisorOptions } from './runs/run-supervisor'
 import { runsHandlers } from './runs/runs-handlers'
@@ -103,7 +104,8 @@ export function createCore(options: CoreOptions = {}): Core {
       return result
     },
     ...runsHandlers(runs),
-    ...datasetsHandlers({ home, db, events })
+    ...datasetsHandlers({ home, db, events }),
+    ...projectsHandlers({ home, db, runs })
   }
 
   return {

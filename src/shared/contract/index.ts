@@ -1,12 +1,14 @@
 import type { z } from 'zod'
 import type { ChannelDefinition, EventStreamDefinition } from './define'
 import { datasetsChannels, datasetsEventStreams } from './datasets'
+import { projectsChannels } from './projects'
 import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
 import { systemChannels } from './system'
 
 export * from './datasets'
 export * from './define'
+export * from './projects'
 export * from './runs'
 export * from './runtime'
 export * from './system'
@@ -20,7 +22,8 @@ export const channels = {
   ...systemChannels,
   ...runtimeChannels,
   ...runsChannels,
-  ...datasetsChannels
+  ...datasetsChannels,
+  ...projectsChannels
 } satisfies Record<string, ChannelDefinition>
 
 /** Every event stream the core pushes to the renderer. */
