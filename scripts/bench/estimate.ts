@@ -1,0 +1,328 @@
+/**
+ * `npm run bench:estimate`: the VRAM estimator against published measurements
+ * (../shared/data/published-vram-measurements.csv, 67 rows).
+ *
+ * Each row is described with the configuration that produced it (model architecture, method,
+ * sequence length, micro-batch, checkpointing, LoRA targets, and the training stack of the
+ * framework that ran it: torchtune, LitGPT, PEFT's MetaMathQA benchmark, transformers 2023),
+ * then estimated and compared like with like:
+ * - rows measured with torch.cuda.max_memory_allocated (or torchtune's active/allocated
+ *   counters) against the estimate's allocated view,
+ * - rows measured as max_memory_reserved against the reserved view,
+ * - OOM rows must be judged "does not fit" on their GPU; "fits" rows must not be.
+ * Rows whose setup the estimator cannot represent (torch.compile, optimizer-in-backward,
+ * CPU/activation offload, multi-GPU sharding, DoRA, encoder-decoder, unstated lengths) are
+ * excluded, each with its reason printed; where an estimate is still possible it is shown for
+ * information. Nothing here is tuned per row: every row goes through the same estimateVram.
+ *
+ * Options: --json (machine-readable results), --csv PATH (another measurements file).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import Papa from 'papaparse'
+import { matchGpuSpec } from '../../src/shared/estimator/gpu-specs'
+import type { ModelArchitecture } from '../../src/shared/estimator/model-architecture'
+import { parseModelConfig, parseModelConfigText } from '../../src/shared/estimator/model-architecture'
+import type { EstimateParams } from '../../src/shared/estimator/training-params'
+import type { TrainingStack } from '../../src/shared/estimator/training-stack'
+import { judgeFit } from '../../src/shared/estimator/verdict'
+import type { Verdict } from '../../src/shared/estimator/verdict'
+import type { VramEstimate } from '../../src/shared/estimator/vram'
+import { estimateVram } from '../../src/shared/estimator/vram'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    csv: { type: 'string', default: path.join(repoRoot, '..', 'shared', 'data', 'published-vram-measurements.csv') }
+  },
+  strict: true
+})
+const configDir = path.join(repoRoot, '..', 'shared', 'data', 'model-configs')
+
+// ── Models ────────────────────────────────────────────────────────────────────────────────────
+function fromConfigs(dir: string): ModelArchitecture {
+  const file = path.join(configDir, dir, 'config.json')
+  return parseModelConfigText(fs.readFileSync(file, 'utf8'), file)
+}
+// LitGPT (Oct 2023) keeps q, k and v in one fused Linear for every model (lit_gpt/model.py).
+function litgpt(arch: ModelArchitecture): ModelArchitecture {
+  return { ...arch, fusedQkv: true }
+}
+const llama2_7b = fromConfigs('meta-llama--Llama-2-7b-hf')
+const llama2_13b = fromConfigs('meta-llama--Llama-2-13b-hf')
+const llama31_8b = fromConfigs('meta-llama--Llama-3.1-8B')
+const llama32_3b = fromConfigs('meta-llama--Llama-3.2-3B')
+// Models without a config file in ../shared/data: the shape numbers of their Hugging Face
+// config.json (as LitGPT's lit_gpt/config.py @ 8641822 also lists them).
+const phi15 = parseModelConfig({ model_type: 'phi', hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 24, num_attention_heads: 32, vocab_size: 51200, max_position_embeddings: 2048, tie_word_embeddings: false }, 'microsoft/phi-1_5 config')
+const stablelm3b = parseModelConfig({ model_type: 'gpt_neox', hidden_size: 4096, intermediate_size: 16384, num_hidden_layers: 16, num_attention_heads: 32, vocab_size: 50688, max_position_embeddings: 4096, tie_word_embeddings: false }, 'stabilityai/stablelm-base-alpha-3b config')
+const falcon40b = parseModelConfig({ model_type: 'falcon', hidden_size: 8192, num_hidden_layers: 60, num_attention_heads: 128, num_kv_heads: 8, vocab_size: 65024, bias: false, tie_word_embeddings: false, max_position_embeddings: 2048 }, 'tiiuae/falcon-40b config')
+const bloom7b1 = parseModelConfig({ model_type: 'bloom', hidden_size: 4096, n_layer: 30, n_head: 32, vocab_size: 250880, tie_word_embeddings: true }, 'bigscience/bloomz-7b1 config')
+// LLaMA-1 7B/13B (decapoda-research) have Llama-2's shapes.
+const llama1_7b = llama2_7b
+const llama1_13b = llama2_13b
+
+// ── Stacks (what each framework did; see the header of training-stack.ts) ──────────────────────
+const torchtune2024: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'compute' }
+// bitsandbytes 0.41.1 (LitGPT's tables) and 0.39 (May 2023) still kept the input of every quantised Linear.
+const litgptTrue: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'chunked', optimizerImplementation: 'foreach', unquantizedDtype: 'compute', doubleQuant: false, quantizedLinearsSaveInput: true, rmsNormUpcast: false, loraScatterKeepsOutput: true }
+const litgptMixed: Partial<TrainingStack> = { ...litgptTrue, autocast: true, loraBaseWeights: 'fp32', loraAdapterDtype: 'fp32' }
+const peftMetaMath: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach' }
+const hf2023: Partial<TrainingStack> = { autocast: true, loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'fp32', doubleQuant: false, quantizedLinearsSaveInput: true }
+
+function params(p: Partial<EstimateParams> & Pick<EstimateParams, 'method' | 'max_length' | 'micro_batch_size'>): EstimateParams {
+  return {
+    precision: 'bf16',
+    gradient_accumulation_steps: 1,
+    epochs: 1,
+    max_steps: null,
+    lora: { r: 8, alpha: 16, dropout: 0, target_modules: ['q_proj', 'v_proj'] },
+    gradient_checkpointing: false,
+    packing: true,
+    attention: 'sdpa',
+    ...p
+  }
+}
+const lora = (r: number, alpha: number, dropout: number, target: 'all-linear' | string[]): EstimateParams['lora'] => ({ r, alpha, dropout, target_modules: target })
+const qv = ['q_proj', 'v_proj']
+const qkvo = ['q_proj', 'k_proj', 'v_proj', 'o_proj']
+const qvoMlp = ['q_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
+
+// Longest Alpaca example per tokenizer, as LitGPT's resource tables state them (the peak batch
+// is padded to its longest example).
+const alpacaLongest = { llama2: 1304, phi: 1044, stablelm: 1034, falcon: 1079 }
+
+interface Described {
+  model: ModelArchitecture
+  params: EstimateParams
+  stack: Partial<TrainingStack>
+  /** Which counter the row measured. */
+  view: 'allocated' | 'reserved'
+  /** GPU whose memory decides OOM / fits rows. */
+  gpu?: string
+  note?: string
+}
+interface Excluded {
+  exclude: string
+  /** An estimate shown for information only (not counted). */
+  informational?: Described
+}
+type RowPlan = Described | Excluded
+
+const plans: Record<string, RowPlan> = {
+  '1': { exclude: 'optimizer-in-backward with paged 8-bit AdamW: gradients are never all alive and the optimizer state lives in unified memory PyTorch does not count; also torch.compile' },
+  '2': { exclude: 'settings on this GPU not stated (optimizer, checkpointing); 37.4 GiB vs 18.9 GiB on the 4090 for the "same" row shows they differ' },
+  '3': { exclude: 'torch.compile fuses kernels and changes which activations are saved; the estimator models eager PyTorch (what LocalTune runs)', informational: { model: llama31_8b, params: params({ method: 'lora', max_length: 2048, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qvoMlp) }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
+  '4': { exclude: 'settings not stated (checkpointing) and torch.compile' },
+  '5': { exclude: 'torch.compile; torchao NF4 (not bitsandbytes)', informational: { model: llama31_8b, params: params({ method: 'qlora', max_length: 2048, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qvoMlp) }), stack: { ...torchtune2024, loss: 'chunked', doubleQuant: true }, view: 'allocated' } },
+  '6': { exclude: '8 GPUs with CPU offload' },
+  '7': { exclude: '8 GPUs (FSDP sharding)' },
+  '8': { exclude: '8 GPUs (FSDP sharding)' },
+  '9': { exclude: 'unpacked with sequence lengths not stated (up to 4096, dataset not named): activation memory cannot be computed' },
+  '10': { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated', gpu: 'A100 80GB', note: 'torchtune "peak memory active"' },
+  '11': { exclude: 'torch.compile', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated' } },
+  '12': { exclude: 'torch.compile (with chunked cross-entropy)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
+  '13': { exclude: 'torch.compile (with chunked CE and checkpointing)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2, gradient_checkpointing: true }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
+  '14': { exclude: 'optimizer-in-backward and torch.compile' },
+  '15': { exclude: 'activation offloading to CPU, optimizer-in-backward, torch.compile' },
+  '16': { exclude: '8-bit AdamW inside backward, activation offloading, torch.compile' },
+  '17': { exclude: 'activation offloading to CPU and torch.compile' },
+  '18': { exclude: 'activation offloading to CPU, torch.compile, torchao NF4' },
+  '19': { exclude: 'torch.compile; torchao NF4', informational: { model: llama2_7b, params: params({ method: 'qlora', max_length: 2048, micro_batch_size: 4, gradient_checkpointing: true, lora: lora(8, 16, 0, [...qkvo, 'gate_proj', 'up_proj', 'down_proj']) }), stack: { ...torchtune2024, doubleQuant: true }, view: 'allocated' } },
+  '20': { model: llama2_7b, params: params({ method: 'lora', max_length: 2048, micro_batch_size: 4, gradient_checkpointing: true, lora: lora(8, 16, 0, qv) }), stack: torchtune2024, view: 'allocated', gpu: 'RTX 4090', note: 'README: "Batch Size = 4, Seq Length = 2048"; counter not named, compared as allocated' },
+  '21': { exclude: '2 GPUs (FSDP sharding)' },
+  '22': { exclude: 'paged AdamW inside backward (optimizer-in-backward)' },
+  '23': { exclude: '4 GPUs (FSDP sharding)' },
+  '24': { exclude: '8 GPUs (FSDP sharding)' },
+  '25': { exclude: '8 GPUs (FSDP sharding)' },
+  // torchtune tutorials (April 2024): alpaca_cleaned with the builder's max_seq_len=512, batch 2, checkpointing, bf16 adapters.
+  '26': { model: llama2_7b, params: params({ method: 'lora', max_length: 512, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qv) }), stack: torchtune2024, view: 'reserved', note: 'alpaca_cleaned truncated at max_seq_len=512 (torchtune builder default then)' },
+  '27': { exclude: 'reserved memory includes blocks cached while loading the checkpoint (9.13 GB reserved at init for a ~3.9 GB NF4 model, 9.29 GB in training): the training peak cannot be separated' },
+  '28': { model: llama2_7b, params: params({ method: 'lora', max_length: 512, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, [...qkvo, 'gate_proj', 'up_proj', 'down_proj']) }), stack: torchtune2024, view: 'reserved', note: 'LoRA on the output layer too (0.3M parameters, not modelled)' },
+  '29': { model: llama2_7b, params: params({ method: 'lora', max_length: 512, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(64, 128, 0, qv) }), stack: torchtune2024, view: 'reserved' },
+  '30': { model: llama2_7b, params: params({ method: 'lora', max_length: 512, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(64, 128, 0, [...qkvo, 'gate_proj', 'up_proj', 'down_proj']) }), stack: torchtune2024, view: 'reserved', note: 'LoRA on the output layer too (2.5M parameters, not modelled)' },
+  // LitGPT resource tables (Oct 2023, commit 8641822): finetune/lora.py, bf16-true, r=8 α=16 dropout 0.05 on q and v, batch padded to the longest example.
+  '55': { model: litgpt(phi15), params: params({ method: 'lora', max_length: alpacaLongest.phi, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '56': { model: litgpt(phi15), params: params({ method: 'qlora', max_length: alpacaLongest.phi, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '57': { model: litgpt(phi15), params: params({ method: 'qlora', max_length: alpacaLongest.phi, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: { ...litgptTrue, doubleQuant: true }, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '58': { model: litgpt(stablelm3b), params: params({ method: 'lora', max_length: alpacaLongest.stablelm, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '59': { model: litgpt(stablelm3b), params: params({ method: 'qlora', max_length: alpacaLongest.stablelm, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '60': { model: litgpt(llama2_7b), params: params({ method: 'lora', max_length: alpacaLongest.llama2, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '61': { model: litgpt(llama2_7b), params: params({ method: 'qlora', max_length: alpacaLongest.llama2, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '62': { model: litgpt(llama2_7b), params: params({ method: 'qlora', max_length: alpacaLongest.llama2, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: { ...litgptTrue, doubleQuant: true }, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '63': { model: litgpt(llama2_7b), params: params({ method: 'lora', max_length: alpacaLongest.llama2, micro_batch_size: 2, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '64': { model: litgpt(llama2_7b), params: params({ method: 'lora', max_length: alpacaLongest.llama2, micro_batch_size: 4, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '65': { model: litgpt(llama2_13b), params: params({ method: 'lora', max_length: alpacaLongest.llama2, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '66': { model: litgpt(llama2_13b), params: params({ method: 'qlora', max_length: alpacaLongest.llama2, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '67': { model: litgpt(llama2_13b), params: params({ method: 'qlora', max_length: alpacaLongest.llama2, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: { ...litgptTrue, doubleQuant: true }, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '68': { model: litgpt(llama2_13b), params: params({ method: 'lora', max_length: alpacaLongest.llama2, micro_batch_size: 2, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '69': { model: falcon40b, params: params({ method: 'qlora', max_length: alpacaLongest.falcon, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptTrue, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '70': { model: litgpt(stablelm3b), params: params({ method: 'lora', max_length: alpacaLongest.stablelm, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptMixed, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  '71': { model: litgpt(llama2_7b), params: params({ method: 'lora', max_length: alpacaLongest.llama2, micro_batch_size: 1, lora: lora(8, 16, 0.05, qv) }), stack: litgptMixed, view: 'allocated', gpu: 'A100-SXM4-40GB' },
+  // PEFT MetaMathQA (2025): pure bf16 (no AMP), fp32 adapters, torch AdamW (foreach), SDPA, batch 4; texts ≤ 1300 characters, so the longest batch is ≤ 768 tokens (768 used: an upper bound).
+  '87': { model: llama32_3b, params: params({ method: 'full', max_length: 768, micro_batch_size: 4, packing: false }), stack: peftMetaMath, view: 'reserved', gpu: 'L40S', note: 'longest batch ≤ 768 tokens (768 used)' },
+  '88': { model: llama32_3b, params: params({ method: 'lora', max_length: 768, micro_batch_size: 4, packing: false, lora: lora(32, 64, 0, qv) }), stack: peftMetaMath, view: 'reserved', gpu: 'L40S', note: 'longest batch ≤ 768 tokens (768 used)' },
+  '89': { model: llama32_3b, params: params({ method: 'lora', max_length: 768, micro_batch_size: 4, packing: false, lora: lora(64, 64, 0, qv) }), stack: peftMetaMath, view: 'reserved', gpu: 'L40S', note: 'longest batch ≤ 768 tokens (768 used)' },
+  '90': { exclude: 'DoRA (weight-decomposed LoRA): LocalTune does not train it and its extra terms are not modelled' },
+  // PEFT README (2023): full finetuning of bloomz-7b1; transformers loaded weights in fp32 by default then. Static state alone (16 B/param) decides.
+  '91': { model: bloom7b1, params: params({ method: 'full', precision: 'fp32', max_length: 64, micro_batch_size: 8 }), stack: { ...hf2023, autocast: false }, view: 'allocated', gpu: 'A100 80GB', note: 'length/batch not stated (64 × 8 assumed); fp32 weights + AdamW are 113 GB alone' },
+  '92': { exclude: 'micro-batch and sequence length not stated' },
+  '93': { exclude: 'DeepSpeed ZeRO-3 CPU offload' },
+  '94': { exclude: 'encoder-decoder model (T0_3B): not a causal LM' },
+  '95': { exclude: '2 GPUs, FSDP with CPU parameter offload' },
+  '96': { exclude: '2 GPUs (FSDP sharding)' },
+  '97': { exclude: '2 GPUs (DeepSpeed ZeRO-3)' },
+  '98': { exclude: '8 GPUs (DeepSpeed ZeRO-3)' },
+  // HF 4-bit blog (May 2023), T4: transformers with eager attention, AMP, PEFT fp32 adapters,
+  // prepare_model_for_kbit_training (unquantised layers fp32), TRL's SFT script defaults then
+  // (r=64, α=16, q/v), sequences filled to seq_len.
+  '112': { model: llama1_7b, params: params({ method: 'lora', precision: 'fp16', max_length: 512, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: { ...hf2023, int8Base: true, unquantizedDtype: 'compute' }, view: 'allocated', gpu: 'T4' },
+  '113': { model: llama1_7b, params: params({ method: 'lora', precision: 'fp16', max_length: 1024, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: { ...hf2023, int8Base: true, unquantizedDtype: 'compute' }, view: 'allocated', gpu: 'T4' },
+  '114': { model: llama1_7b, params: params({ method: 'qlora', max_length: 512, micro_batch_size: 1, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
+  '115': { model: llama1_7b, params: params({ method: 'qlora', max_length: 1024, micro_batch_size: 1, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
+  '116': { model: llama1_7b, params: params({ method: 'qlora', max_length: 1024, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
+  '117': { model: llama1_13b, params: params({ method: 'qlora', precision: 'fp16', max_length: 512, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
+  '118': { model: llama1_13b, params: params({ method: 'qlora', precision: 'fp16', max_length: 1024, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
+  '119': { model: llama1_13b, params: params({ method: 'qlora', precision: 'fp16', max_length: 1024, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: { ...hf2023, doubleQuant: true }, view: 'allocated', gpu: 'T4' }
+}
+
+// ── Measurements ──────────────────────────────────────────────────────────────────────────────
+interface Row {
+  id: string
+  model: string
+  method: string
+  gpu: string
+  peak_mem: string
+  peak_mem_unit: string
+  mem_metric: string
+  throughput_tok_s: string
+}
+const text = fs.readFileSync(values.csv, 'utf8')
+const parsed = Papa.parse<Row>(text, { header: true, skipEmptyLines: true })
+if (parsed.errors.length > 0) throw new Error(`${values.csv}: ${parsed.errors[0]?.message} (row ${parsed.errors[0]?.row})`)
+const rows = parsed.data
+
+function measuredBytes(row: Row): number | null {
+  const value = Number.parseFloat(row.peak_mem)
+  if (!Number.isFinite(value)) return null
+  if (row.peak_mem_unit === 'GiB') return value * 1024 ** 3
+  if (row.peak_mem_unit.startsWith('GB')) return value * 1e9
+  throw new Error(`row ${row.id}: unknown unit "${row.peak_mem_unit}"`)
+}
+
+function gpuBytes(name: string): number {
+  const spec = matchGpuSpec(name)
+  if (!spec) throw new Error(`no GPU spec for "${name}"`)
+  return spec.memoryMiB * 1024 ** 2
+}
+
+interface Result {
+  id: string
+  model: string
+  method: string
+  status: 'compared' | 'verdict' | 'excluded'
+  measured: string
+  view?: 'allocated' | 'reserved'
+  estimateGiB?: number
+  errorPercent?: number
+  verdict?: Verdict
+  expected?: 'does-not-fit' | 'fits'
+  verdictOk?: boolean
+  reason?: string
+  note?: string
+}
+
+function estimate(plan: Described): VramEstimate {
+  return estimateVram({ model: plan.model, params: plan.params, device: 'gpu', bf16Supported: true, stack: plan.stack })
+}
+
+const results: Result[] = []
+for (const row of rows) {
+  const plan = plans[row.id]
+  const base = { id: row.id, model: row.model, method: row.method, measured: `${row.peak_mem} ${row.peak_mem_unit}` }
+  if (!plan) {
+    results.push({ ...base, status: 'excluded', reason: 'no description of this row in the benchmark (new row?)' })
+    continue
+  }
+  if ('exclude' in plan) {
+    const result: Result = { ...base, status: 'excluded', reason: plan.exclude }
+    const measured = measuredBytes(row)
+    if (plan.informational && measured !== null) {
+      const est = estimate(plan.informational)
+      const bytes = plan.informational.view === 'allocated' ? est.allocatedBytes : est.reservedBytes
+      result.estimateGiB = bytes / 1024 ** 3
+      result.errorPercent = ((bytes - measured) / measured) * 100
+      result.view = plan.informational.view
+    }
+    results.push(result)
+    continue
+  }
+  const est = estimate(plan)
+  const bytes = plan.view === 'allocated' ? est.allocatedBytes : est.reservedBytes
+  const measured = measuredBytes(row)
+  const result: Result = { ...base, status: measured === null ? 'verdict' : 'compared', view: plan.view, estimateGiB: bytes / 1024 ** 3, note: plan.note }
+  if (plan.gpu) {
+    const fit = judgeFit(est.requiredBytes, gpuBytes(plan.gpu), plan.gpu)
+    result.verdict = fit.verdict
+    if (row.peak_mem === 'OOM') {
+      result.expected = 'does-not-fit'
+      result.verdictOk = fit.verdict === 'does-not-fit'
+    } else {
+      result.expected = 'fits'
+      result.verdictOk = fit.verdict !== 'does-not-fit'
+    }
+  }
+  if (measured !== null) result.errorPercent = ((bytes - measured) / measured) * 100
+  results.push(result)
+}
+
+const compared = results.filter((r) => r.status === 'compared' && r.errorPercent !== undefined)
+const absErrors = compared.map((r) => Math.abs(r.errorPercent as number)).sort((a, b) => a - b)
+const median = absErrors.length === 0 ? Number.NaN : absErrors.length % 2 === 1 ? (absErrors[(absErrors.length - 1) / 2] as number) : ((absErrors[absErrors.length / 2 - 1] as number) + (absErrors[absErrors.length / 2] as number)) / 2
+const max = absErrors.length === 0 ? Number.NaN : (absErrors[absErrors.length - 1] as number)
+const oomRows = results.filter((r) => r.expected === 'does-not-fit')
+const fitRows = results.filter((r) => r.expected === 'fits' && r.status === 'verdict')
+const summary = {
+  date: new Date().toISOString().slice(0, 10),
+  rows: rows.length,
+  compared: compared.length,
+  excluded: results.filter((r) => r.status === 'excluded').length,
+  medianAbsErrorPercent: median,
+  maxAbsErrorPercent: max,
+  oomRows: oomRows.length,
+  oomJudgedDoesNotFit: oomRows.filter((r) => r.verdictOk).length,
+  fitRows: fitRows.length,
+  fitRowsNotJudgedDoesNotFit: fitRows.filter((r) => r.verdictOk).length,
+  targets: { medianAbsErrorPercent: 8, maxAbsErrorPercent: 20 }
+}
+
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ summary, results }, null, 2)}\n`)
+} else {
+  const pct = (n: number | undefined): string => (n === undefined ? '' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}%`)
+  const lines: string[] = []
+  lines.push(`VRAM estimator vs ${path.relative(process.cwd(), values.csv)} (${summary.date})`)
+  lines.push('')
+  lines.push(['id', 'model', 'method', 'measured', 'view', 'estimate', 'error', 'verdict'].map((h, i) => h.padEnd([4, 18, 36, 22, 10, 10, 8, 0][i] ?? 0)).join(' '))
+  for (const r of results) {
+    if (r.status === 'excluded') continue
+    const verdict = r.verdict ? `${r.verdict}${r.expected === 'does-not-fit' ? ` (OOM measured: ${r.verdictOk ? 'ok' : 'MISS'})` : r.status === 'verdict' ? ` (fits measured: ${r.verdictOk ? 'ok' : 'MISS'})` : ''}` : ''
+    lines.push([r.id.padEnd(4), r.model.slice(0, 18).padEnd(18), r.method.slice(0, 36).padEnd(36), r.measured.slice(0, 22).padEnd(22), (r.view ?? '').padEnd(10), r.estimateGiB !== undefined ? `${r.estimateGiB.toFixed(2)} GiB`.padEnd(10) : ''.padEnd(10), pct(r.errorPercent).padEnd(8), verdict].join(' '))
+    if (r.note) lines.push(`     note: ${r.note}`)
+  }
+  lines.push('')
+  lines.push('Excluded rows (reason; estimate for information where one is possible, not counted):')
+  for (const r of results) {
+    if (r.status !== 'excluded') continue
+    const info = r.errorPercent !== undefined ? ` [info: ${r.estimateGiB?.toFixed(2)} GiB ${r.view}, ${pct(r.errorPercent)}]` : ''
+    lines.push(`  ${r.id.padEnd(4)} ${r.model.slice(0, 18).padEnd(18)} ${r.reason}${info}`)
+  }
+  lines.push('')
+  lines.push(`Compared rows: ${summary.compared}; median |error| ${median.toFixed(1)}% (target ≤ 8%), max |error| ${max.toFixed(1)}% (target ≤ 20%)`)
+  lines.push(`OOM rows judged "does not fit": ${summary.oomJudgedDoesNotFit}/${summary.oomRows}; measured-fits rows not judged "does not fit": ${summary.fitRowsNotJudgedDoesNotFit}/${summary.fitRows}`)
+  lines.push(`Excluded: ${summary.excluded} of ${summary.rows}`)
+  process.stdout.write(`${lines.join('\n')}\n`)
+}

@@ -1,0 +1,87 @@
+import type { DeviceTarget } from './device-target'
+import { availableBytes } from './device-target'
+import type { ModelArchitecture } from './model-architecture'
+import type { Suggestion } from './suggestions'
+import { suggestChanges } from './suggestions'
+import type { TimeEstimate } from './time'
+import { estimateTime } from './time'
+import type { TokenStats } from './token-stats'
+import type { EstimateParams } from './training-params'
+import type { TrainingStack } from './training-stack'
+import type { FitJudgement } from './verdict'
+import { judgeFit } from './verdict'
+import type { VramEstimate } from './vram'
+import { estimateVram } from './vram'
+
+/**
+ * The one call the UI panel and `localtune estimate` make: memory breakdown, verdict, time
+ * range and suggestions for each device. Pure and instant (no I/O), so the UI can re-run it on
+ * every parameter change.
+ */
+
+export interface DeviceEstimate {
+  device: DeviceTarget
+  availableBytes: number
+  vram: VramEstimate
+  fit: FitJudgement
+  /** Null when it cannot be estimated; `timeUnavailable` says why. */
+  time: TimeEstimate | null
+  timeUnavailable: string | null
+  /** Empty when the run fits. */
+  suggestions: Suggestion[]
+}
+
+export interface TrainingEstimateInput {
+  model: ModelArchitecture
+  /** Exact parameter count from the safetensors headers, when known. */
+  parameterCount?: number | null
+  params: EstimateParams
+  devices: DeviceTarget[]
+  /** Token statistics of train.jsonl; without them the peak assumes full max_length rows and time is not estimated. */
+  tokenStats?: TokenStats | null
+  stack?: Partial<TrainingStack>
+}
+
+export interface TrainingEstimate {
+  params: EstimateParams
+  devices: DeviceEstimate[]
+  /** The device the UI should show first: the first that fits, else the one closest to fitting. */
+  best: DeviceEstimate | null
+}
+
+export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate {
+  const devices = input.devices.map((device): DeviceEstimate => {
+    const vram = estimateVram({
+      model: input.model,
+      params: input.params,
+      device: device.kind,
+      bf16Supported: device.kind === 'gpu' ? device.bf16Supported : null,
+      longestExampleTokens: input.tokenStats?.maxTokens ?? null,
+      parameterCount: input.parameterCount ?? null,
+      stack: input.stack
+    })
+    const available = availableBytes(device)
+    const fit = judgeFit(vram.requiredBytes, available, device.label)
+    let time: TimeEstimate | null = null
+    let timeUnavailable: string | null = null
+    if (!input.tokenStats || input.tokenStats.exampleCount === 0) {
+      timeUnavailable = 'Training time needs the dataset: its token count decides the work.'
+    } else if (device.kind === 'gpu' && !device.spec) {
+      timeUnavailable = `${device.label} is not in the GPU speed table, so its training time is unknown.`
+    } else {
+      time = estimateTime({
+        model: input.model,
+        params: input.params,
+        precision: vram.precision,
+        tokenStats: input.tokenStats,
+        device: device.kind === 'gpu' ? { kind: 'gpu', spec: device.spec as NonNullable<typeof device.spec> } : { kind: 'cpu', cores: device.cores }
+      })
+    }
+    const suggestions = fit.verdict === 'fits'
+      ? []
+      : suggestChanges({ model: input.model, parameterCount: input.parameterCount, params: input.params, device, tokenStats: input.tokenStats ?? null, stack: input.stack })
+    return { device, availableBytes: available, vram, fit, time, timeUnavailable, suggestions }
+  })
+  const best = devices.find((entry) => entry.fit.verdict === 'fits') ?? [...devices].sort((a, b) => a.fit.ratio - b.fit.ratio)[0] ?? null
+  return { params: input.params, devices, best }
+}

@@ -1,0 +1,310 @@
+import type { AttentionKernel } from './activations'
+import { activationTerms } from './activations'
+import { fusedQkvAdaptedWidth, loraParametersPerLayer, resolveLoraTargets } from './lora-targets'
+import type { ModelArchitecture } from './model-architecture'
+import { blockLinears, countParameters } from './model-layers'
+import type { AttentionImplementation, EstimateParams, ResolvedPrecision, TrainingPrecision } from './training-params'
+import type { TrainingStack } from './training-stack'
+import { localTuneStack } from './training-stack'
+
+/**
+ * Peak memory of one training step as a breakdown. Every term's formula is written where it
+ * is computed; docs/estimator.md explains the constants.
+ *
+ * Three views, because measurements report different things:
+ * - allocated: torch.cuda.max_memory_allocated (tensors alive at the peak),
+ * - reserved: torch.cuda.max_memory_reserved (allocated + the caching allocator's slack),
+ * - nvidia-smi: reserved + the CUDA context (+ paged optimizer state resident on the GPU).
+ */
+
+export type VramTermKey =
+  | 'context'
+  | 'weights'
+  | 'autocastWeightCopies'
+  | 'loraAdapters'
+  | 'gradients'
+  | 'optimizerState'
+  | 'pagedOptimizerState'
+  | 'activations'
+  | 'logitsAndLoss'
+  | 'workspace'
+  | 'allocatorSlack'
+
+export interface VramTerm {
+  key: VramTermKey
+  label: string
+  bytes: number
+  /** How the number was computed, with the numbers filled in. */
+  detail: string
+}
+
+export interface VramEstimate {
+  /** Terms at the peak moment; their sum is `nvidiaSmiBytes`. */
+  terms: VramTerm[]
+  allocatedBytes: number
+  reservedBytes: number
+  nvidiaSmiBytes: number
+  /** What must fit on the device: reserved + context (paged optimizer state can move to CPU RAM). */
+  requiredBytes: number
+  /** When the peak happens: at the start of backward (activations alive) or in the optimizer step. */
+  peakPhase: 'backward' | 'optimizer-step'
+  precision: ResolvedPrecision
+  sequenceLength: number
+  tokensPerMicroBatch: number
+  totalParameters: number
+  trainableParameters: number
+  notes: string[]
+}
+
+export interface VramInput {
+  model: ModelArchitecture
+  params: EstimateParams
+  device: 'gpu' | 'cpu'
+  /** Whether the GPU supports bf16; decides what precision "auto" means. Null: unknown (bf16 assumed). */
+  bf16Supported?: boolean | null
+  /** Longest example in tokens. Without packing, batches are padded to their longest example, so the peak batch is min(max_length, longest). */
+  longestExampleTokens?: number | null
+  /** Exact parameter count (safetensors headers); the config-derived count otherwise. */
+  parameterCount?: number | null
+  stack?: Partial<TrainingStack>
+}
+
+/** CUDA context + PyTorch's kernels and cuBLAS workspace after lazy module loading (CUDA ≥ 11.7). */
+export const cudaContextBytes = 512 * 1024 ** 2
+/** Python, PyTorch and the runtime's own data in RAM when training on the CPU. */
+export const cpuRuntimeBytes = 1024 ** 3
+/**
+ * The caching allocator keeps freed blocks for reuse; with tensors whose sizes change from
+ * batch to batch, reserved memory runs above what is allocated. We add this fraction of the
+ * per-step (dynamic) memory: activations, logits and temporaries. Weights and optimizer states
+ * are allocated once and do not fragment.
+ */
+export const allocatorSlackFraction = 0.1
+
+const bytesOf: Record<ResolvedPrecision, number> = { bf16: 2, fp16: 2, fp32: 4 }
+
+export function resolvePrecision(precision: TrainingPrecision, device: 'gpu' | 'cpu', bf16Supported: boolean | null | undefined): ResolvedPrecision {
+  if (device === 'cpu') return 'fp32'
+  if (precision === 'auto') return bf16Supported === false ? 'fp16' : 'bf16'
+  return precision
+}
+
+export function resolveAttentionKernel(attention: AttentionImplementation): AttentionKernel {
+  if (attention === 'eager') return 'eager'
+  if (attention === 'flash_attention_2') return 'flash'
+  // "auto" is SDPA in current transformers.
+  return 'sdpa'
+}
+
+/** NF4 bytes per weight: 4-bit code + block scales (fp32 per 64 weights, or 8-bit per 64 + fp32 per 256 blocks with double quantisation). */
+export function nf4BytesPerParameter(doubleQuant: boolean): number {
+  return 0.5 + (doubleQuant ? 1 / 64 + 4 / (64 * 256) : 4 / 64)
+}
+
+/** The batch's padded length at the peak: packing fills max_length; otherwise the longest example decides. */
+export function peakSequenceLength(params: Pick<EstimateParams, 'max_length' | 'packing'>, longestExampleTokens: number | null | undefined): number {
+  if (params.packing || !longestExampleTokens || longestExampleTokens <= 0) return params.max_length
+  return Math.min(params.max_length, longestExampleTokens)
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`
+}
+
+function count(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`
+  return String(n)
+}
+
+export function estimateVram(input: VramInput): VramEstimate {
+  const stack: TrainingStack = { ...localTuneStack, ...input.stack }
+  const { model, params } = input
+  const notes: string[] = []
+  const precision = resolvePrecision(params.precision, input.device, input.bf16Supported)
+  if (precision === 'bf16' && input.bf16Supported === false) notes.push('This GPU has no bf16 support; choose fp16 or "auto".')
+  const c = bytesOf[precision]
+  const autocast = stack.autocast && c < 4
+  const method = params.method
+  const trainBase = method === 'full'
+  const quantization: 'nf4' | 'int8' | null = method === 'qlora' ? 'nf4' : method === 'lora' && stack.int8Base ? 'int8' : null
+
+  const counted = countParameters(model)
+  const totalParameters = input.parameterCount && input.parameterCount > 0 ? input.parameterCount : counted.total
+  // An exact count only changes the non-block part (vocabulary padding, extra buffers); block Linears follow the config.
+  const blockLinearParams = counted.blockLinears
+  const otherParams = Math.max(0, totalParameters - blockLinearParams)
+  const lmHeadParams = model.vocabSize * model.hiddenSize
+  const L = model.numLayers
+
+  // ── Weights ───────────────────────────────────────────────────────────────────────────────
+  // Full finetuning: every parameter × (4 B for fp32 master weights, else the compute dtype).
+  // LoRA: the frozen base × (compute dtype, or 4 B for an fp32 base).
+  // QLoRA: block Linears at nf4BytesPerParameter (4-bit codes + block scales); embeddings,
+  //   lm_head and norms unquantised (bitsandbytes replaces only the Linears inside the blocks,
+  //   transformers keeps lm_head), in fp32 after prepare_model_for_kbit_training.
+  // LLM.int8: 1 byte per Linear weight + one fp32 scale per output row.
+  const baseBytes = trainBase ? (stack.fullFinetuneWeights === 'fp32' ? 4 : c) : stack.loraBaseWeights === 'fp32' ? 4 : c
+  const unquantizedBytes = stack.unquantizedDtype === 'fp32' ? 4 : c
+  let weights: number
+  let weightDetail: string
+  let residualBytes: number
+  if (quantization === 'nf4') {
+    const perParam = nf4BytesPerParameter(stack.doubleQuant)
+    weights = blockLinearParams * perParam + otherParams * unquantizedBytes
+    weightDetail = `${count(blockLinearParams)} Linear weights in NF4${stack.doubleQuant ? ' + double quant' : ''} × ${perParam.toFixed(4)} B + ${count(otherParams)} embeddings/lm_head/norms × ${unquantizedBytes} B`
+    residualBytes = unquantizedBytes
+  } else if (quantization === 'int8') {
+    const rowScales = L * blockLinears(model).reduce((sum, linear) => sum + linear.outFeatures, 0) * 4
+    weights = blockLinearParams + rowScales + otherParams * unquantizedBytes
+    weightDetail = `${count(blockLinearParams)} Linear weights in int8 × 1 B + fp32 row scales + ${count(otherParams)} others × ${unquantizedBytes} B`
+    residualBytes = unquantizedBytes
+  } else {
+    weights = totalParameters * baseBytes
+    weightDetail = `${count(totalParameters)} parameters × ${baseBytes} B (${baseBytes === 4 && c < 4 ? 'fp32 master weights' : precision})`
+    residualBytes = baseBytes
+  }
+
+  // Autocast casts fp32 weights to the compute dtype for each matmul; the matmul saves that
+  // copy for the backward (it needs the weight to pass the gradient to its input).
+  let autocastCopies = 0
+  if (autocast && quantization === null && baseBytes === 4) autocastCopies = (blockLinearParams + lmHeadParams) * c
+  else if (autocast && quantization !== null && unquantizedBytes === 4) autocastCopies = lmHeadParams * c
+
+  // ── Trainable parameters: LoRA adapters or the whole model ───────────────────────────────
+  const loraTargets = method === 'full' ? [] : resolveLoraTargets(model, params.lora.target_modules)
+  const loraParams = method === 'full' ? 0 : L * loraParametersPerLayer(loraTargets, params.lora.r)
+  const adapterBytes = stack.loraAdapterDtype === 'fp32' ? 4 : c
+  const adapters = loraParams * adapterBytes
+  const trainableParameters = method === 'full' ? totalParameters : loraParams
+  const trainableBytes = method === 'full' ? baseBytes : adapterBytes
+
+  // Gradients: one per trainable parameter, in the parameter's dtype.
+  const gradients = trainableParameters * trainableBytes
+
+  // Optimizer state. AdamW: exp_avg + exp_avg_sq in the parameter's dtype (2 × bytes).
+  // 8-bit AdamW: 2 × 1 byte + an fp32 absmax per 2048-value block per state.
+  const eightBit = stack.optimizer !== 'adamw'
+  const optimizerPerParam = eightBit ? 2 + (2 * 4) / 2048 : 2 * trainableBytes
+  const optimizerTotal = trainableParameters * optimizerPerParam
+  const paged = stack.optimizer === 'paged-adamw-8bit'
+  const optimizerState = paged ? 0 : optimizerTotal
+  const pagedState = paged ? optimizerTotal : 0
+  // foreach AdamW builds sqrt(exp_avg_sq) for all parameters at once: one state-sized buffer.
+  const optimizerTemp = !eightBit && stack.optimizerImplementation === 'foreach' ? trainableParameters * trainableBytes : 0
+
+  // ── Activations ───────────────────────────────────────────────────────────────────────────
+  const sequenceLength = peakSequenceLength(params, input.longestExampleTokens)
+  const tokens = params.micro_batch_size * sequenceLength
+  const kernel = resolveAttentionKernel(params.attention)
+  const act = activationTerms(model, {
+    computeBytes: c,
+    residualBytes,
+    autocast,
+    quantizedLinears: quantization !== null,
+    quantizedLinearsSaveInput: stack.quantizedLinearsSaveInput,
+    rmsNormUpcast: stack.rmsNormUpcast,
+    loraKeptOutputWidth: method !== 'full' && stack.loraScatterKeepsOutput ? fusedQkvAdaptedWidth(model, params.lora.target_modules) : 0,
+    trainBase,
+    loraTargets,
+    loraRank: params.lora.r,
+    adapterBytes,
+    loraDropout: params.lora.dropout,
+    attention: kernel,
+    sequenceLength
+  })
+  // Without checkpointing: every block's saved tensors, L × perLayer × tokens.
+  // With checkpointing: L block inputs are kept, and one block at a time is recomputed.
+  const storedActivations = params.gradient_checkpointing
+    ? L * act.checkpointPerLayer * tokens + act.final * tokens
+    : L * act.perLayer * tokens + act.final * tokens
+  const recomputedBlock = params.gradient_checkpointing ? act.perLayer * tokens : 0
+
+  // ── Logits and loss ───────────────────────────────────────────────────────────────────────
+  // The compute-dtype logits (tokens × vocab × c) stay referenced by the training loop until
+  // the step ends. On top of them, at the log-softmax backward:
+  // - fp32-upcast: three fp32 tensors of tokens × vocab (the saved log-softmax output, the
+  //   incoming gradient, the gradient it produces) → 12 more bytes per logit;
+  // - chunked: one fp32 log-softmax output per logit → 4 more bytes (chunks are freed as the
+  //   backward goes).
+  const logitBytes = stack.loss === 'fp32-upcast' ? c + 12 : c + 4
+  const logitsKept = tokens * model.vocabSize * c
+  const logitsExtra = tokens * model.vocabSize * (logitBytes - c)
+  // Full finetuning: lm_head's weight gradient is created at the very start of backward.
+  const lmHeadGradAtPeak = trainBase && params.gradient_accumulation_steps <= 1 ? lmHeadParams * trainableBytes : 0
+
+  // ── Temporaries ───────────────────────────────────────────────────────────────────────────
+  // One block's backward gradients, and for quantised weights one Linear dequantised to the
+  // compute dtype at a time (bitsandbytes dequantizes per matmul, forward and backward).
+  const largestLinear = Math.max(...blockLinears(model).map((linear) => linear.inFeatures * linear.outFeatures))
+  const dequantBuffer = quantization ? largestLinear * c : 0
+  const blockWorkspace = act.backwardWorkspace * tokens + dequantBuffer
+
+  // Gradients persist between micro-steps when accumulating; with one micro-step they are
+  // created during backward (and freed by zero_grad(set_to_none=True) after the step).
+  const gradientsDuringBackward = params.gradient_accumulation_steps > 1 ? gradients : 0
+  const fixed = weights + autocastCopies + adapters + optimizerState
+  const logitsBranch = logitsExtra + lmHeadGradAtPeak
+  const recomputeBranch = recomputedBlock + blockWorkspace
+  const logitsWin = logitsBranch >= recomputeBranch
+  const backwardPeak = fixed + gradientsDuringBackward + storedActivations + logitsKept + Math.max(logitsBranch, recomputeBranch)
+  const stepPeak = fixed + gradients + optimizerTemp
+  const peakPhase = backwardPeak >= stepPeak ? 'backward' : 'optimizer-step'
+
+  const isGpu = input.device === 'gpu'
+  const terms: VramTerm[] = []
+  const add = (key: VramTermKey, label: string, bytes: number, detail: string): void => {
+    if (bytes > 0 || key === 'weights') terms.push({ key, label, bytes, detail })
+  }
+  add('context', isGpu ? 'CUDA context and kernels' : 'Python and PyTorch runtime', isGpu ? cudaContextBytes : cpuRuntimeBytes, isGpu ? 'fixed: CUDA context, PyTorch kernels and cuBLAS workspace (lazy loading)' : 'fixed: interpreter, PyTorch libraries, data loader')
+  add('weights', 'Model weights', weights, weightDetail)
+  add('autocastWeightCopies', 'Autocast weight copies', autocastCopies, `fp32 weights cast to ${precision} for each matmul and saved for backward`)
+  add('loraAdapters', 'LoRA adapters', adapters, `${count(loraParams)} adapter parameters (r=${params.lora.r} on ${loraTargets.map((t) => t.name).join(', ')}) × ${adapterBytes} B`)
+
+  let dynamic: number
+  if (peakPhase === 'backward') {
+    const gradBytes = gradientsDuringBackward + (logitsWin ? lmHeadGradAtPeak : 0)
+    add('gradients', 'Gradients', gradBytes, gradientsDuringBackward > 0 ? `${count(trainableParameters)} trainable × ${trainableBytes} B (kept across ${params.gradient_accumulation_steps} accumulation steps)` : `lm_head gradient (${count(lmHeadParams)} × ${trainableBytes} B) at the start of backward`)
+    add('optimizerState', 'Optimizer state', optimizerState, `${count(trainableParameters)} trainable × ${optimizerPerParam.toFixed(2)} B (${stack.optimizer})`)
+    const activationBytes = storedActivations + (logitsWin ? 0 : recomputedBlock)
+    add('activations', 'Activations', activationBytes, params.gradient_checkpointing
+      ? `checkpointing: ${L} block inputs × ${act.checkpointPerLayer} B × ${tokens} tokens${logitsWin ? '' : ` + one recomputed block (${Math.round(act.perLayer)} B/token)`}`
+      : `${L} blocks × ${Math.round(act.perLayer)} B/token × ${tokens} tokens (${params.micro_batch_size} × ${sequenceLength})`)
+    const logitPart = logitsKept + (logitsWin ? logitsExtra : 0)
+    add('logitsAndLoss', 'Logits and loss', logitPart, `${tokens} tokens × ${model.vocabSize} vocab × ${logitsWin ? logitBytes : c} B (${logitsWin ? stack.loss : 'logits kept during backward'})`)
+    const work = logitsWin ? 0 : blockWorkspace
+    add('workspace', 'Temporaries', work, `one block's backward gradients${dequantBuffer > 0 ? ' + one dequantised Linear weight' : ''}`)
+    dynamic = activationBytes + logitPart + work
+  } else {
+    add('gradients', 'Gradients', gradients, `${count(trainableParameters)} trainable × ${trainableBytes} B`)
+    add('optimizerState', 'Optimizer state', optimizerState, `${count(trainableParameters)} trainable × ${optimizerPerParam.toFixed(2)} B (${stack.optimizer})`)
+    add('workspace', 'Temporaries', optimizerTemp, 'foreach AdamW: one state-sized buffer during the step')
+    dynamic = optimizerTemp
+  }
+  const allocated = terms.filter((term) => term.key !== 'context').reduce((sum, term) => sum + term.bytes, 0)
+  const slack = dynamic * allocatorSlackFraction
+  add('allocatorSlack', 'Allocator slack', slack, `${Math.round(allocatorSlackFraction * 100)}% of per-step memory (caching allocator fragmentation)`)
+  add('pagedOptimizerState', 'Paged optimizer state', pagedState, 'unified memory: resident on the GPU while there is room, moved to CPU RAM under pressure')
+
+  const context = isGpu ? cudaContextBytes : cpuRuntimeBytes
+  const reserved = allocated + slack
+  if (!params.gradient_checkpointing && storedActivations > weights && isGpu) {
+    notes.push(`Activations (${gib(storedActivations)}) outweigh the weights: gradient checkpointing would cut them to about ${gib(L * act.checkpointPerLayer * tokens + act.perLayer * tokens)}.`)
+  }
+  if (model.quantization) notes.push(`The checkpoint is pre-quantised (${model.quantization}); the estimate assumes the runtime loads it as ${method === 'qlora' ? 'NF4' : precision}.`)
+  return {
+    terms,
+    allocatedBytes: allocated,
+    reservedBytes: reserved,
+    nvidiaSmiBytes: reserved + context + pagedState,
+    requiredBytes: reserved + context,
+    peakPhase,
+    precision,
+    sequenceLength,
+    tokensPerMicroBatch: tokens,
+    totalParameters,
+    trainableParameters,
+    notes
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What LocalTune knows about the machine: NVIDIA GPUs (from nvidia-smi, or systeminformation
+ * when nvidia-smi cannot answer), the CPU and RAM. Plain data, so the UI, the CLI and the
+ * estimator all read the same snapshot.
+ */
+
+export interface GpuInfo {
+  /** nvidia-smi's index (CUDA_VISIBLE_DEVICES numbering). */
+  index: number
+  name: string
+  memoryTotalBytes: number
+  /** Null when the driver does not report it (e.g. "[N/A]" on MIG-enabled GPUs). */
+  memoryUsedBytes: number | null
+  memoryFreeBytes: number | null
+  driverVersion: string | null
+  /** "8.9" etc.; null when unknown. */
+  computeCapability: string | null
+  utilizationPercent: number | null
+  /** MIG mode: utilisation and per-process memory are reported per instance, not per GPU. */
+  migEnabled: boolean
+  source: 'nvidia-smi' | 'systeminformation'
+}
+
+/**
+ * Why there is or is not a usable GPU, for the user:
+ * - ok: nvidia-smi listed the GPUs.
+ * - no-nvidia-gpu: nothing found; training runs on the CPU (the demo model only).
+ * - nvidia-smi-missing / -timeout / -failed / -unreadable: the driver tool could not answer;
+ *   `action` says what to do.
+ */
+export type GpuDetectionCode = 'ok' | 'no-nvidia-gpu' | 'nvidia-smi-missing' | 'nvidia-smi-timeout' | 'nvidia-smi-failed' | 'nvidia-smi-unreadable'
+
+export interface GpuDetectionStatus {
+  code: GpuDetectionCode
+  message: string
+  /** What the user can do; null when nothing is needed. */
+  action: string | null
+}
+
+export interface CpuInfo {
+  model: string
+  physicalCores: number
+  logicalCores: number
+}
+
+export interface HardwareSnapshot {
+  takenAt: string
+  gpus: GpuInfo[]
+  gpuStatus: GpuDetectionStatus
+  cpu: CpuInfo
+  memoryTotalBytes: number
+  memoryAvailableBytes: number
+  /** "gpu" when at least one NVIDIA GPU can train; "cpu" otherwise (the demo model only). */
+  mode: 'gpu' | 'cpu'
+}
+
+export const noGpuMessage = 'No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU'
+
+/** One reading of GPU memory, for the live chart while training. */
+export interface GpuMemorySample {
+  takenAt: string
+  gpus: Array<{ index: number; memoryUsedBytes: number | null; memoryTotalBytes: number }>
+  /** Set when this reading failed (the poller keeps going). */
+  error: string | null
+}
