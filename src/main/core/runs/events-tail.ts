@@ -40,8 +40,13 @@ export function readCompleteLines(file: string, offset: number): CompleteLines {
 export interface EventsTailOptions {
   file: string
   offset: number
-  /** Called with each batch of new whole lines, in file order, and the offset after them. */
+  /**
+   * Called with each batch of new whole lines, in file order, and the offset after them. If it
+   * throws (the database is busy, say), the same lines come again on the next read.
+   */
   onLines(lines: string[], nextOffset: number): void
+  /** Where a failed read or onLines goes; the tail keeps following. */
+  onError?(error: unknown): void
   /** The fallback when file-system notifications are missing or late (network drives, some containers). */
   pollIntervalMs?: number
 }
@@ -85,8 +90,8 @@ export class EventsTail {
   drain(): void {
     const { lines, nextOffset } = readCompleteLines(this.options.file, this.offset)
     if (nextOffset === this.offset && lines.length === 0) return
-    this.offset = nextOffset
     if (lines.length > 0) this.options.onLines(lines, nextOffset)
+    this.offset = nextOffset
   }
 
   stop(): void {
@@ -101,7 +106,12 @@ export class EventsTail {
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false
-      if (!this.stopped) this.drain()
+      if (this.stopped) return
+      try {
+        this.drain()
+      } catch (error) {
+        this.options.onError?.(error)
+      }
     })
   }
 

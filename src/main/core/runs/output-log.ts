@@ -11,19 +11,33 @@ export const outputLogFile = 'output.log'
 export class OutputLog {
   private fd: number | null
 
-  constructor(readonly file: string) {
+  /** `onError` hears about the first failed write (a full disk); the run goes on without its log. */
+  constructor(
+    readonly file: string,
+    private readonly onError: (error: Error) => void = () => {}
+  ) {
     this.fd = fs.openSync(file, 'a')
   }
 
   append(data: string): void {
     if (this.fd === null || !data) return
-    fs.writeSync(this.fd, data)
+    try {
+      fs.writeSync(this.fd, data)
+    } catch (error) {
+      this.close()
+      this.onError(error as Error)
+    }
   }
 
   close(): void {
     if (this.fd === null) return
-    fs.closeSync(this.fd)
+    const fd = this.fd
     this.fd = null
+    try {
+      fs.closeSync(fd)
+    } catch {
+      // nothing more can be done for a log that cannot be closed
+    }
   }
 }
 

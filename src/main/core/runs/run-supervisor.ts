@@ -629,7 +629,9 @@ export class RunSupervisor {
       // An empty list hides every GPU: a CPU run stays on the CPU even on a GPU machine.
       cudaVisibleDevices: row.gpu_index === null ? '' : String(row.gpu_index)
     })
-    active.log = new OutputLog(path.join(row.run_dir, outputLogFile))
+    active.log = new OutputLog(path.join(row.run_dir, outputLogFile), (error) =>
+      this.warn(`Run ${row.id}: could not write ${outputLogFile} (${error.message}); the terminal output is still shown live but no longer saved.`)
+    )
     const banner = `\r\n[LocalTune] ${resume ? 'Resuming' : 'Starting'} run ${row.id} on ${row.device_key} at ${new Date().toLocaleString()}\r\n`
     active.log.append(banner)
     active.batcher.push(banner)
@@ -637,7 +639,8 @@ export class RunSupervisor {
       file: path.join(row.run_dir, eventsFile),
       offset: row.events_offset,
       pollIntervalMs: this.options.eventsPollIntervalMs,
-      onLines: (lines, nextOffset) => this.ingestLines(active, lines, nextOffset)
+      onLines: (lines, nextOffset) => this.ingestLines(active, lines, nextOffset),
+      onError: (error) => this.warn(`Run ${row.id}: reading ${eventsFile} failed, will retry: ${error instanceof Error ? error.message : String(error)}`)
     })
     active.tail.start()
     active.process = new RuntimeProcess({
@@ -705,7 +708,14 @@ export class RunSupervisor {
     if (!this.active.has(active.runId)) return
     this.active.delete(active.runId)
     if (active.stopTimer) clearTimeout(active.stopTimer)
-    if (!this.closed) active.tail?.drain()
+    if (!this.closed) {
+      try {
+        active.tail?.drain()
+      } catch (error) {
+        // Recovery or the next resume re-reads the file; the exit must still be recorded.
+        this.warn(`Run ${active.runId}: could not read the last events: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }
     active.tail?.stop()
     active.batcher.dispose()
     active.log?.close()

@@ -81,4 +81,32 @@ describe('EventsTail', () => {
     await waitFor(() => seen.length > 0)
     expect(seen).toEqual(['{"n":2}'])
   })
+
+  it('delivers the same lines again when handling them failed, and reports the failure', async () => {
+    const temp = makeTempHome()
+    const name = path.join(temp.home, 'events.jsonl')
+    fs.writeFileSync(name, '{"n":1}\n')
+    const seen: string[] = []
+    const errors: unknown[] = []
+    let fail = true
+    const tail = new EventsTail({
+      file: name,
+      offset: 0,
+      pollIntervalMs: 100,
+      onLines: (lines) => {
+        if (fail) {
+          fail = false
+          throw new Error('database is locked')
+        }
+        seen.push(...lines)
+      },
+      onError: (error) => errors.push(error)
+    })
+    cleanup = () => (tail.stop(), temp.cleanup())
+    tail.start()
+    await waitFor(() => seen.length === 1)
+    expect(seen).toEqual(['{"n":1}'])
+    expect(errors).toEqual([new Error('database is locked')])
+    expect(tail.currentOffset).toBe(8)
+  })
 })
