@@ -93,14 +93,15 @@ describe('projects', () => {
 
   it('trains a project on its own files with its own settings', async () => {
     const datasetId = await importCsv()
-    const project = await core.handlers['projects.create']({
+    const created = await dispatchContractCall(core.handlers, 'projects.create', {
       name: 'Train me',
-      data: { datasetId, mapping, split: { kind: 'none' }, dropInvalidRows: true, format: {} },
+      data: { datasetId, mapping, split: { kind: 'none' }, dropInvalidRows: true },
       model,
       settings,
-      estimate: fits,
-      hardware: null
+      estimate: fits
     })
+    if (!created.ok) throw new Error(created.error.message)
+    const project = created.value as { id: string; projectDir: string }
     const started = await core.handlers['projects.start-run']({ projectId: project.id })
     expect(started.projectId).toBe(project.id)
     expect(started.dataset).toBe('qa.csv')
