@@ -117,7 +117,8 @@ export async function followRun(core: Core, runId: string, io: CliIo, ctx: CliCo
     const run = await core.runs.waitForRun(runId)
     if (pendingOutput) io.err(pendingOutput)
     io.out(renderOutcome(run))
-    return run.status === 'completed' || run.status === 'stopped' ? 0 : 1
+    // A stop the user asked for (Ctrl+C) is a success; anything that ended on its own otherwise is not.
+    return run.status === 'completed' || run.status === 'stopped' || (interrupted && run.status === 'cancelled') ? 0 : 1
   } finally {
     unsubscribe()
   }
