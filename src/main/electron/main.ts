@@ -1,9 +1,11 @@
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron'
+import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron'
+import type { ContractHandlers } from '../../shared/contract'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { channelNames, rendererContentSecurityPolicy } from '../../shared/contract'
 import { dispatchContractCall } from '../core/contract-dispatch'
 import { createCore } from '../core/create-core'
+import { UserFacingError } from '../core/user-facing-error'
 import { lockDownSession, lockDownWindow } from './window-security'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -28,12 +30,24 @@ void app.whenReady().then(() => {
   const trustedWindows = new Set<number>()
   lockDownSession(session.defaultSession, rendererContentSecurityPolicy)
 
+  // The desktop can show a run's folder in the file manager; the core only knows which folder.
+  // The path comes from the run's row, never from the renderer.
+  const handlers: ContractHandlers = {
+    ...core.handlers,
+    'runs.open-folder': async ({ runId }) => {
+      const folder = core.runs.folderToShow(runId)
+      const problem = await shell.openPath(folder)
+      if (problem) throw new UserFacingError(`The folder ${folder} could not be opened: ${problem}`)
+      return { opened: true as const, path: folder }
+    }
+  }
+
   for (const channel of channelNames) {
     ipcMain.handle(`localtune:${channel}`, async (event, payload: unknown) => {
       if (!senderIsTrusted(event, trustedWindows)) {
         return { ok: false, error: { code: 'unauthorized', message: 'Calls are only accepted from the LocalTune window.', details: [] } }
       }
-      return dispatchContractCall(core.handlers, channel, payload)
+      return dispatchContractCall(handlers, channel, payload)
     })
   }
 

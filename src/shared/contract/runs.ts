@@ -126,9 +126,31 @@ export const runResultsSchema = z.object({
   /** final/README.md, the model card the runtime wrote. */
   modelCard: z.string().nullable(),
   /** How to use the result outside LocalTune, ready to copy. */
-  snippet: z.object({ language: z.enum(['python', 'shell']), code: z.string(), note: z.string() }).nullable()
+  snippet: z.object({ language: z.enum(['python', 'shell']), code: z.string(), note: z.string() }).nullable(),
+  /** The prompt part of the first training example (chat mode): the playground starts from it. */
+  examplePrompt: z.string().nullable()
 })
 export type RunResults = z.infer<typeof runResultsSchema>
+
+/** What the demo will do, shown before it starts: data, model, device and a rough time. */
+export const demoPlanSchema = z.object({
+  csvName: z.string(),
+  /** Data rows of the sample CSV, and how they split into training and validation examples. */
+  rows: z.number().int(),
+  trainExamples: z.number().int(),
+  validExamples: z.number().int(),
+  model: z.string(),
+  modelParameters: z.number().int(),
+  device: z.literal('cpu'),
+  cpuCores: z.number().int(),
+  defaultMaxSteps: z.number().int(),
+  maxStepsLimit: z.number().int(),
+  microBatchSize: z.number().int(),
+  maxLength: z.number().int(),
+  /** Seconds per step: measured by this machine's last demo run, else estimated from the model's FLOPs. */
+  secondsPerStep: z.object({ low: z.number(), high: z.number(), source: z.enum(['measured', 'estimated']), basis: z.string() })
+})
+export type DemoPlan = z.infer<typeof demoPlanSchema>
 
 /** The parts of run.json the user chooses; LocalTune fills in the run id and the data files. */
 export const runSettingsSchema = runConfigSchema.pick({ model: true, method: true, mode: true, params: true, merge: true })
@@ -141,6 +163,16 @@ export const runsChannels = {
     summary: 'Train the built-in tiny demo model on the bundled sample CSV, on the CPU',
     request: z.object({ maxSteps: z.number().int().min(1).max(10_000).optional() }),
     response: runSummarySchema
+  }),
+  'runs.demo-plan': defineChannel({
+    summary: 'What the demo would train, where, and roughly how long it takes, before it starts',
+    request: z.object({}),
+    response: demoPlanSchema
+  }),
+  'runs.open-folder': defineChannel({
+    summary: "Show a run's output folder (or the run folder) in the system's file manager; only hosts with a desktop can",
+    request: runIdRequest,
+    response: z.object({ opened: z.literal(true), path: z.string() })
   }),
   'runs.start': defineChannel({
     summary: 'Queue a training run on formatted data (train.jsonl / valid.jsonl) with these settings',

@@ -14,7 +14,10 @@ export function demoCsvPath(appRoot: string): string {
  * Formats the bundled sample CSV with the dataset core (the same formatter every project uses)
  * into `outDir`, holding out 10% for the eval curve.
  */
-export async function prepareDemoData(appRoot: string, outDir: string): Promise<{ trainJsonl: string; validJsonl: string | null }> {
+export async function prepareDemoData(
+  appRoot: string,
+  outDir: string
+): Promise<{ trainJsonl: string; validJsonl: string | null; rows: { read: number; train: number; validation: number } }> {
   const summary = await exportTrainingData({
     source: demoCsvPath(appRoot),
     mapping: { mode: 'chat', prompt: 'instruction', context: 'input', response: 'output' },
@@ -23,7 +26,8 @@ export async function prepareDemoData(appRoot: string, outDir: string): Promise<
   })
   return {
     trainJsonl: path.join(outDir, summary.files.train),
-    validJsonl: summary.files.validation ? path.join(outDir, summary.files.validation) : null
+    validJsonl: summary.files.validation ? path.join(outDir, summary.files.validation) : null,
+    rows: { read: summary.rows.read, train: summary.rows.train, validation: summary.rows.validation }
   }
 }
 

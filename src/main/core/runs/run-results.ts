@@ -73,10 +73,11 @@ export function runResults(row: RunRow, runtimeDir: string): RunResults {
     outputDir: hasOutput ? outputDir : null,
     files,
     totalBytes: files.reduce((sum, file) => sum + file.bytes, 0),
-    modelCard
+    modelCard,
+    examplePrompt: config ? examplePrompt(row.run_dir, config.mode) : null
   }
   if (!hasOutput || !config) return { ...base, snippet: null }
-  const prompt = examplePrompt(row.run_dir, config.mode)
+  const prompt = base.examplePrompt ?? examplePrompt(row.run_dir, config.mode)
   if (demo) {
     return {
       ...base,

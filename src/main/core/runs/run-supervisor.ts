@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { PythonRuntimeStatus } from '../../../shared/contract'
 import type {
+  DemoPlan,
   DeviceChoice,
   MetricKind,
   ProjectRuns,
@@ -30,7 +31,8 @@ import { buildRunConfig, createRunFolder, newRunId, readRunConfigFile, runsRoot 
 import { demoCsvName, demoRunSettings, prepareDemoData } from './demo-run'
 import { RunHistory } from './run-history'
 import { decideOutcome } from './run-outcome'
-import { runResults } from './run-results'
+import { finalDirName, runResults } from './run-results'
+import { buildDemoPlan } from './demo-plan'
 import { RunStore, type RunRow } from './run-store'
 import { isLiveStatus, runConfigOf, runStatusOf, runtimeAlive, summarizeRun } from './run-summary'
 import { defaultTerminalSize, RuntimeProcess, type RuntimeExit, type TerminalSize } from './runtime-process'
@@ -376,6 +378,20 @@ export class RunSupervisor {
       .filter((checkpoint) => fs.existsSync(path.join(row.run_dir, checkpoint.path)))
       .map((checkpoint) => ({ step: checkpoint.step, path: checkpoint.path, createdAt: checkpoint.created_at }))
     return { ...summarizeRun(row, this.store), config, checkpoints }
+  }
+
+  /** What the demo would do and roughly how long it takes, timed by this machine's last demo run when there is one. */
+  async demoPlan(): Promise<DemoPlan> {
+    const lastDemo = this.history.listRuns().find((run) => run.demo && (run.lastStep ?? 0) >= 6)
+    const measured = lastDemo ? { runId: lastDemo.id, stepTimes: this.history.getRunMetrics(lastDemo.id, { kind: 'train' }).time } : null
+    return buildDemoPlan({ appRoot: this.deps.appRoot, home: this.deps.home, measured })
+  }
+
+  /** The folder a person wants to see for a run: its final/ output when there is one, else the run folder. */
+  folderToShow(runId: string): string {
+    const row = this.requireRow(runId)
+    const output = path.join(row.run_dir, finalDirName)
+    return fs.existsSync(output) ? output : row.run_dir
   }
 
   runResults(runId: string): RunResults {

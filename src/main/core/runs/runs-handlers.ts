@@ -1,5 +1,6 @@
 import type { ContractHandlers } from '../../../shared/contract'
 import type { runsChannels } from '../../../shared/contract/runs'
+import { UserFacingError } from '../user-facing-error'
 import type { RunSupervisor } from './run-supervisor'
 
 export type RunsHandlers = Pick<ContractHandlers, keyof typeof runsChannels>
@@ -8,6 +9,11 @@ export type RunsHandlers = Pick<ContractHandlers, keyof typeof runsChannels>
 export function runsHandlers(runs: RunSupervisor): RunsHandlers {
   return {
     'runs.start-demo': async ({ maxSteps }) => runs.startDemoRun({ maxSteps }),
+    'runs.demo-plan': async () => runs.demoPlan(),
+    // Only a desktop host can open a file manager; the Electron host replaces this handler.
+    'runs.open-folder': async ({ runId }) => {
+      throw new UserFacingError(`This window cannot open folders. The folder is ${runs.folderToShow(runId)}: copy the path and open it in your file manager.`, { code: 'conflict' })
+    },
     'runs.start': async (request) =>
       runs.startRun({
         projectId: request.projectId,
