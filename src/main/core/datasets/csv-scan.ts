@@ -204,7 +204,7 @@ export async function scanCsv(filePath: string, options: CsvScanOptions, onRow: 
         kind: 'encoding-fallback',
         severity: 'warning',
         message:
-          `The file is not valid UTF-8 (the first byte that is not is at byte ${notice.byteOffset}), so LocalTune reads it as Windows-1252 ` +
+          `The file is not valid UTF-8 (the first byte that is not is at byte offset ${notice.byteOffset} from the start of the file), so LocalTune reads it as Windows-1252 ` +
           '(Western European), the usual encoding of CSVs saved by Excel on Windows. If accented letters look wrong, save the file as "CSV UTF-8" and import it again.'
       })
     } else {
@@ -213,7 +213,7 @@ export async function scanCsv(filePath: string, options: CsvScanOptions, onRow: 
         problems.add({
           kind: 'invalid-utf8',
           severity: 'warning',
-          message: `The file is UTF-8 but has bytes that are not valid UTF-8 (the first at byte ${notice.byteOffset}); they are read as "\ufffd". Save the file as UTF-8 to keep those characters.`
+          message: `The file is UTF-8 but has bytes that are not valid UTF-8 (the first at byte offset ${notice.byteOffset} from the start of the file); they are read as "\ufffd". Save the file as UTF-8 to keep those characters.`
         })
       }
     }

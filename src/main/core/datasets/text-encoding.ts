@@ -55,7 +55,8 @@ export function guessEncoding(head: Uint8Array): EncodingGuess {
     if (zeroEven >= pairs * 0.4 && zeroOdd <= pairs * 0.05) return { kind: 'text', encoding: 'utf-16be', bomLength: 0, withoutBom: true }
   }
   // A stray NUL in a text file is a per-row problem; this many control bytes is not text at all.
-  if (sample.length > 0 && ((zeroEven + zeroOdd) / sample.length > 0.01 || control / sample.length > 0.1)) {
+  const zeros = zeroEven + zeroOdd
+  if (sample.length > 0 && ((zeros > 3 && zeros / sample.length > 0.01) || (control > 3 && control / sample.length > 0.1))) {
     return { kind: 'binary', description: 'not a text file (it has many NUL or control bytes)' }
   }
   return { kind: 'text', encoding: 'utf-8', bomLength: 0, withoutBom: false }

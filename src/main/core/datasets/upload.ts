@@ -1,7 +1,9 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { UserFacingError } from '../user-facing-error'
 
 export interface SavedUpload {
@@ -28,15 +30,17 @@ export function safeUploadName(fileName: string): string {
 }
 
 /**
- * Streams an uploaded file to `<home>/uploads/<unique>/<fileName>` chunk by chunk (never the
+ * Streams an uploaded file (a Node stream such as an HTTP request, or a web ReadableStream) to `<home>/uploads/<unique>/<fileName>` chunk by chunk (never the
  * whole file in memory). A failed or oversized upload leaves nothing behind.
  */
 export async function saveUpload(
   home: string,
   fileName: string,
-  source: AsyncIterable<Uint8Array | string>,
+  source: AsyncIterable<Uint8Array | string> | WebReadableStream<Uint8Array> | ReadableStream<Uint8Array>,
   options: { maxBytes?: number; signal?: AbortSignal } = {}
 ): Promise<SavedUpload> {
+  const chunks: AsyncIterable<Uint8Array | string> =
+    'getReader' in source ? Readable.fromWeb(source as WebReadableStream<Uint8Array>) : source
   const name = safeUploadName(fileName)
   const folder = path.join(home, 'uploads', `${Date.now()}-${crypto.randomBytes(4).toString('hex')}`)
   await fs.promises.mkdir(folder, { recursive: true })
@@ -45,7 +49,7 @@ export async function saveUpload(
   const maxBytes = options.maxBytes
   try {
     await pipeline(
-      source,
+      chunks,
       async function* count(chunks: AsyncIterable<Uint8Array | string>) {
         for await (const chunk of chunks) {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
