@@ -110,18 +110,23 @@ export function suggestChanges(input: SuggestionInput): Suggestion[] {
   })
 
   if (!suggestions.some((suggestion) => suggestion.verdict === 'fits')) {
-    // Nothing alone is enough: everything that saves memory, together.
-    const combined: EstimateParams = {
+    // Nothing alone is enough: the memory savers together, keeping the method if that fits.
+    const together: EstimateParams = {
       ...base,
       gradient_checkpointing: true,
       micro_batch_size: 1,
       gradient_accumulation_steps: effective,
-      method: base.method === 'full' || base.method === 'lora' ? 'qlora' : base.method,
       attention: base.attention === 'eager' ? 'sdpa' : base.attention,
       precision: base.precision === 'fp32' && input.device.kind === 'gpu' ? 'auto' : base.precision
     }
-    const result = evaluate(input, combined)
-    suggestions.push({ change: `All together: ${combined.method === base.method ? '' : `${combined.method.toUpperCase()}, `}gradient checkpointing, micro batch 1 with accumulation ${effective}.`, params: combined, newPeakBytes: result.required, verdict: result.verdict })
+    const variants: EstimateParams[] = [together]
+    if (base.method !== 'qlora') variants.push({ ...together, method: 'qlora' })
+    for (const variant of variants) {
+      const result = evaluate(input, variant)
+      const method = variant.method === base.method ? '' : `${variant.method === 'qlora' ? 'QLoRA' : variant.method}, `
+      suggestions.push({ change: `All together: ${method}gradient checkpointing, micro batch 1 with accumulation ${effective}.`, params: variant, newPeakBytes: result.required, verdict: result.verdict })
+      if (result.verdict === 'fits') break
+    }
   }
 
   const rank: Record<Verdict, number> = { fits: 0, tight: 1, 'does-not-fit': 2 }
