@@ -72,9 +72,12 @@ export const defaultMaxCellChars = 1_000_000
 export const defaultMaxRecordChars = 64 * 1024 * 1024
 const headBytes = 64 * 1024
 
-function bomLengthOf(encoding: TextEncodingName): number {
-  if (encoding === 'utf-8-bom') return 3
-  if (encoding === 'utf-16le' || encoding === 'utf-16be') return 2
+/** The BOM the file really starts with for this encoding: UTF-16 can also come without one. */
+async function bomLengthIn(filePath: string, encoding: TextEncodingName): Promise<number> {
+  const head = await readHead(filePath, 3)
+  if (encoding === 'utf-8-bom') return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0
+  if (encoding === 'utf-16le') return head[0] === 0xff && head[1] === 0xfe ? 2 : 0
+  if (encoding === 'utf-16be') return head[0] === 0xfe && head[1] === 0xff ? 2 : 0
   return 0
 }
 
@@ -135,8 +138,10 @@ export async function scanCsv(filePath: string, options: CsvScanOptions, onRow: 
   if (source.sizeBytes === 0) return fail(emptyFile())
 
   let layout: CsvLayout
+  let bomLength: number
   if (options.layout) {
     layout = { ...options.layout, columns: [...options.layout.columns] }
+    bomLength = await bomLengthIn(filePath, layout.encoding)
   } else {
     const head = await readHead(filePath, Math.min(source.sizeBytes, headBytes))
     const guess = guessEncoding(head)
@@ -148,6 +153,7 @@ export async function scanCsv(filePath: string, options: CsvScanOptions, onRow: 
       })
     }
     const wholeFile = head.length === source.sizeBytes
+    bomLength = guess.bomLength
     const headText = createChunkDecoder(guess.encoding, guess.bomLength).decode(head.subarray(guess.bomLength), wholeFile).text
     if (wholeFile && headText.trim() === '') return fail(emptyFile())
     if (guess.withoutBom) {
@@ -186,7 +192,6 @@ export async function scanCsv(filePath: string, options: CsvScanOptions, onRow: 
 
   const maxCellChars = options.maxCellChars ?? defaultMaxCellChars
   const maxRecordChars = options.maxRecordChars ?? defaultMaxRecordChars
-  const bomLength = bomLengthOf(layout.encoding)
   const startByte = options.start?.byte ?? 0
   const decodeFrom = Math.max(startByte, bomLength)
   let rowNumber = options.start ? options.start.row - 1 : 0
@@ -238,7 +243,7 @@ export async function scanCsv(filePath: string, options: CsvScanOptions, onRow: 
             row,
             line: error.line,
             ...(column ? { column } : {}),
-            message: `The quote that opens a cell${inColumn} on line ${error.line} (${where}) never closes: everything after it, to the end of the file, was read as one cell. Add the missing closing quote (") in the file.`
+            message: `${where}: the quote that opens a cell${inColumn} on line ${error.line} never closes, so everything after it, to the end of the file, was read as one cell. Add the missing closing quote (") in the file.`
           },
           `a quote opened on line ${error.line}${inColumn} never closes, so the rest of the file was read as one cell`
         )
@@ -358,6 +363,17 @@ export async function scanCsv(filePath: string, options: CsvScanOptions, onRow: 
             return false
           }
         } else {
+          for (const error of raw.quoteErrors) {
+            problems.add({
+              kind: error.kind,
+              severity: 'error',
+              line: error.line,
+              message:
+                error.kind === 'unterminated-quote'
+                  ? `A quote in the header row (line ${error.line}) never closes, so the rest of the file was read as part of the header. Add the missing closing quote (") in the file.`
+                  : `The header row has a quoted name with text after its closing quote (line ${error.line}). Inside a quoted name, write a quote as two quotes ("").`
+            })
+          }
           const named = columnsFromHeader(fields, raw.line)
           layout.columns = named.columns
           layout.headerCells = [...fields]

@@ -175,7 +175,7 @@ describe('ingestCsv: problems with row and line', () => {
     const { inspection } = await ingestCsv(file('open.csv', 'a,b\n1,ok\n2,"never\ncloses\n3,x\n'))
     const problem = problems(inspection, 'unterminated-quote')[0]
     expect(problem).toMatchObject({ row: 2, line: 3, column: 'b', severity: 'error' })
-    expect(problem?.message).toMatch(/column "b" on line 3 \(row 2 \(line 3 of the file\)\) never closes/)
+    expect(problem?.message).toMatch(/^row 2 \(line 3 of the file\): the quote that opens a cell in column "b" on line 3 never closes/)
     expect(inspection.rowCount).toBe(2)
   })
 
@@ -263,5 +263,23 @@ describe('ingestCsv: stats, progress, suggestion', () => {
 
   it('says clearly when the file is not there', async () => {
     await expect(ingestCsv(path.join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv does not exist/)
+  })
+})
+
+describe('ingestCsv: more layouts', () => {
+  it('reads UTF-16 without a byte-order mark, including pages from the row index', async () => {
+    const target = file('utf16-nobom.csv', Buffer.from('prompt,response\nQ1,A1\nQ2,Ä2\n', 'utf16le'))
+    const { index, rows } = await rowsOf(target)
+    expect(index.layout.encoding).toBe('utf-16le')
+    expect(rows.map((row) => row.cells)).toEqual([
+      ['Q1', 'A1'],
+      ['Q2', 'Ä2']
+    ])
+  })
+
+  it('says when the header itself has a quote that never closes', async () => {
+    const { inspection } = await ingestCsv(file('badheader.csv', 'a,"b\n1,2\n3,4\n'), { hasHeader: true })
+    expect(inspection.problems.map((problem) => problem.kind)).toContain('unterminated-quote')
+    expect(problems(inspection, 'unterminated-quote')[0]?.message).toMatch(/header row \(line 1\) never closes/)
   })
 })
