@@ -29,8 +29,8 @@ export function rowNeedsCheck(raw: RawRecord, cells: readonly string[], context:
  * NUL bytes, oversized cells. Too few cells or replaced bytes are warnings: the row still trains.
  */
 export function checkRow(raw: RawRecord, row: number, cells: readonly string[], context: RowCheckContext, problems: ProblemLog): RowParseIssue | undefined {
-const { columns, delimiter, maxCellChars } = context
-const columnCount = columns.length
+  const { columns, delimiter, maxCellChars } = context
+  const columnCount = columns.length
   const where = describeRowPosition(row, raw.line)
   let issue: RowParseIssue | undefined
   const report = (problem: DatasetProblem, rowMessage: string): void => {
