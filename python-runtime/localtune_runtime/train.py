@@ -41,8 +41,10 @@ FINAL_DIR = "final"
 
 
 class _Where:
-    """How far the run got, for reporting a failure."""
+    """How far the run got, for reporting a failure: the step being taken (None before the loop)
+    and the steps completed."""
     step: Optional[int] = None
+    completed: int = 0
     config: Optional[RunConfig] = None
 
 
@@ -156,11 +158,11 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     if resume and latest is not None:
         restored = load_checkpoint(latest, backend=backend, optimizer=optimizer, scaler=scaler)
         step, position, history, resumed_from = restored.step, restored.position, restored.history, restored.step
+        where.completed = step
         if restored.fingerprint != fingerprint:
             warn("resume", "Settings that decide the data order or schedule changed since the checkpoint; "
                  "the resumed run continues but will not match an uninterrupted one.")
         terminal.say(f"Resumed from {CHECKPOINTS_DIR}/{latest.name} (step {step}, epoch {position.epoch})")
-    where.step = step
     events.emit("started", versions=backend.library_versions(), device=compute.device_label,
                 precision=compute.precision, method=config.method, mode=config.mode,
                 config=config.to_dict()["params"], total_steps=total_steps, resumed_from_step=resumed_from,
@@ -193,6 +195,7 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     first_step, window_tokens, window_examples = step, 0, 0
     last_checkpoint_step = step if resumed_from is not None else None
     while step < total_steps and not stop.requested:
+        where.step = step + 1
         micro_batches, position = plan.next_step(position)
         lr = get_lr(step, learning_rate=params.learning_rate, scheduler=params.scheduler,
                     warmup_steps=params.warmup_steps, total_steps=total_steps)
@@ -202,7 +205,7 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                    for indices in micro_batches]
         loss, grad_norm = _train_step(backend, compute, optimizer, scaler, trainable, batches, params.max_grad_norm)
         step += 1
-        where.step = step
+        where.completed = step
         history.add_loss(loss)
         window_tokens += sum(b.n_tokens for b in batches)
         window_examples += sum(b.n_examples for b in batches)
@@ -225,6 +228,7 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
             last_checkpoint_step = step
         stop.after_step(step)
     terminal.close_bar()
+    where.step = step
 
     # ---- 8. save -------------------------------------------------------------------------------
     status = "completed" if step >= total_steps else "stopped"
@@ -365,7 +369,7 @@ def _report_failure(failure: RunFailure, events: EventLog, terminal: Terminal, w
     terminal.problem(f"error ({failure.kind})", failure.message, failure.advice)
     try:
         events.error(failure.kind, failure.message, failure.advice, step, failure.memory)
-        events.emit("finished", status="failed", step=step or 0, final_dir=None, adapter_path=None,
+        events.emit("finished", status="failed", step=where.completed, final_dir=None, adapter_path=None,
                     weights_path=None, merged_path=None, final_train_loss=None, final_eval_loss=None,
                     peak_memory_bytes=failure.memory.get("peak_bytes") if failure.memory else None,
                     elapsed_seconds=time.monotonic() - started)

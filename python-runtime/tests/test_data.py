@@ -7,7 +7,7 @@ import torch
 
 from conftest import write_jsonl
 from localtune_runtime.backends.tiny_demo import ByteTokenizer, build_base_model
-from localtune_runtime.data import (IGNORE, BatchPlan, DataPosition, as_sequences, collate,
+from localtune_runtime.data import (IGNORE, BatchPlan, DataPosition, Record, as_sequences, collate,
                                     read_records, tokenize_records)
 from localtune_runtime.failures import RunFailure
 from localtune_runtime.schedule import get_lr
@@ -65,7 +65,7 @@ def test_truncation_is_counted_and_prompt_only_examples_are_skipped(tmp_path):
 
 
 def _examples(texts):
-    records = [type("R", (), {"text": t, "loss_from_char": 0, "row": None, "line": i})() for i, t in enumerate(texts)]
+    records = [Record(text, 0, None, line) for line, text in enumerate(texts, start=1)]
     return tokenize_records(records, TOKENIZER, 64)[0]
 
 

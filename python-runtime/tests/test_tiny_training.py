@@ -53,7 +53,7 @@ def test_events_tell_the_whole_story_and_say_demo(trained_run):
     assert started["model"]["trainable_parameters"] == started["model"]["total_parameters"] > 500_000
     assert started["data"]["train_examples"] + started["data"]["skipped_examples"] == 180
     assert [c["path"] for c in of_type(events, "checkpoint")] == ["checkpoints/step-100"]
-    assert (run_dir / "checkpoints" / "step-100" / "trainer_state.pt").is_file()
+    assert (run_dir / "checkpoints" / "step-100" / "trainer_state.json").is_file()
     finished = events[-1]
     assert finished["status"] == "completed" and finished["step"] == STEPS
     assert finished["final_dir"] == "final" and finished["weights_path"].startswith("final/model.")
@@ -82,9 +82,9 @@ def test_final_folder_has_weights_tokenizer_config_and_a_demo_model_card(trained
 def test_generate_streams_text_from_the_finetuned_model(trained_run):
     run_dir, _, _ = trained_run
     prompt = json.loads((FIXTURES / "roleplay-train.jsonl").read_text().splitlines()[0])["prompt"]
-    tuned = run_cli("generate", "--run-dir", str(run_dir), "--prompt", prompt, "--max-new-tokens", "120",
+    tuned = run_cli("generate", "--run-dir", str(run_dir), "--prompt", prompt, "--max-new-tokens", "60",
                     "--temperature", "0")
-    base = run_cli("generate", "--run-dir", str(run_dir), "--prompt", prompt, "--base", "--max-new-tokens", "120",
+    base = run_cli("generate", "--run-dir", str(run_dir), "--prompt", prompt, "--base", "--max-new-tokens", "60",
                    "--temperature", "0")
     assert tuned.returncode == 0 and base.returncode == 0, tuned.stderr + base.stderr
     assert "DEMO MODEL" in tuned.stderr and "DEMO MODEL" not in tuned.stdout  # logs stay off stdout
