@@ -127,10 +127,10 @@ test('"My file has no header" reads the first row as data, and back', async ({ a
 
 test('a file that is not a CSV gets a clear problem message and nothing to continue with', async ({ app }) => {
   const data = new DataPage(app.page)
-  await data.open()
-  // The start of a PNG image saved with a .csv name.
+  // The start of a PNG image saved with a .csv name, dropped on the welcome screen: the Data screen opens.
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0])
   await data.dropFile('holiday-photo.csv', png)
+  await expect(app.page.getByRole('heading', { level: 2, name: 'Data' })).toBeVisible()
   await expect(data.problems).toContainText('holiday-photo.csv is not a CSV text file')
   await expect(data.problems.locator('.data-problem-error')).toHaveCount(1)
   await expect(data.alert).toContainText('LocalTune cannot use holiday-photo.csv')
@@ -159,4 +159,34 @@ test('rows that cannot train block Continue until the user agrees to drop them',
   await expect(data.continueButton).toBeEnabled()
   await data.continueButton.click()
   await expect(app.page.getByRole('heading', { level: 2, name: 'Model' })).toBeVisible()
+})
+
+test('a file edited after it was read is reported, and read again on request with the mapping kept', async ({ app }) => {
+  const data = new DataPage(app.page)
+  await data.open()
+  await data.dropFile('notes.csv', Buffer.from('prompt,response\nhi,hello\n'))
+  await expect(data.rowCount).toHaveText('1 data row')
+  await data.responseSelect.selectOption('response')
+  await data.useMapping.click()
+  await expect(data.mappingStatus).toHaveText('Confirmed · 1 row can train')
+
+  // The user edits the file LocalTune reads (in browser mode: the copy in the home folder).
+  const uploads = path.join(app.home, 'uploads')
+  const copy = fs
+    .readdirSync(uploads)
+    .map((folder) => path.join(uploads, folder, 'notes.csv'))
+    .find((file) => fs.existsSync(file) && fs.readFileSync(file, 'utf8') === 'prompt,response\nhi,hello\n')
+  expect(copy).toBeDefined()
+  fs.appendFileSync(copy as string, 'bye,see you\n')
+  await app.page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: 'Welcome' }).click()
+  await data.open()
+
+  const banner = app.page.locator('.data-source-changed')
+  await expect(banner).toContainText('changed since it was imported')
+  await banner.getByRole('button', { name: 'Read the file again' }).click()
+  await expect(data.rowCount).toHaveText('2 data rows')
+  await expect(banner).toHaveCount(0)
+  await expect(data.promptSelect).toHaveValue('prompt')
+  await expect(data.responseSelect).toHaveValue('response')
+  await expect(data.mappingStatus).toContainText('Not confirmed yet')
 })

@@ -37,6 +37,10 @@ interface DatasetIntakeState {
   importId: string | null
   /** The file as the user chose it (name and size), shown while it uploads. */
   chosenFile: { name: string; sizeBytes: number } | null
+  /** Other files dropped with it, which LocalTune did not read (one CSV at a time). */
+  ignoredFiles: string[]
+  /** Set when the file on disk is no longer what was imported (edited since, or gone). */
+  sourceChange: string | null
   sourcePath: string | null
   /** What the user said about the header; undefined: LocalTune decides. */
   hasHeader: boolean | undefined
@@ -56,9 +60,11 @@ interface DatasetIntakeState {
 }
 
 export interface DatasetIntakeActions {
-  fileChosen(file: { name: string; sizeBytes: number }): void
+  fileChosen(file: { name: string; sizeBytes: number }, ignoredFiles?: string[]): void
+  sourceChecked(importId: string, change: string | null): void
   uploadFinished(sourcePath: string): void
-  importStarted(importId: string, sourcePath: string, hasHeader: boolean | undefined): void
+  /** `keepMapping`: the same file read again: the user's column choices stay (where the columns still exist). */
+  importStarted(importId: string, sourcePath: string, hasHeader: boolean | undefined, keepMapping?: MappingDraft): void
   importProgressed(importId: string, progress: ImportProgress): void
   previewReceived(importId: string, preview: CsvPreview): void
   inspectionReceived(importId: string, inspection: CsvInspection): void
@@ -84,6 +90,12 @@ const fresh = {
   checkError: null
 }
 
+/** A kept mapping loses the choices of columns the file no longer has. */
+function withColumnsOf(draft: MappingDraft, columns: readonly string[]): MappingDraft {
+  const known = (name: string) => (columns.includes(name) ? name : '')
+  return { ...draft, text: known(draft.text), prompt: known(draft.prompt), context: known(draft.context), response: known(draft.response), promptStart: known(draft.promptStart) }
+}
+
 const useDatasetIntakeStore = create<DatasetIntakeState>()((set, get) => {
   const current = (importId: string | null) => importId === null || get().importId === importId
   const suggested = (suggestion: MappingSuggestion | null): Partial<DatasetIntakeState> =>
@@ -92,13 +104,28 @@ const useDatasetIntakeStore = create<DatasetIntakeState>()((set, get) => {
     phase: 'idle',
     importId: null,
     chosenFile: null,
+    ignoredFiles: [],
+    sourceChange: null,
     sourcePath: null,
     hasHeader: undefined,
     ...fresh,
     actions: {
-      fileChosen: (file) => set({ phase: 'uploading', importId: null, chosenFile: file, sourcePath: null, hasHeader: undefined, ...fresh }),
+      fileChosen: (file, ignoredFiles = []) =>
+        set({ phase: 'uploading', importId: null, chosenFile: file, ignoredFiles, sourceChange: null, sourcePath: null, hasHeader: undefined, ...fresh }),
+      sourceChecked: (importId, sourceChange) => {
+        if (current(importId)) set({ sourceChange })
+      },
       uploadFinished: (sourcePath) => set({ sourcePath }),
-      importStarted: (importId, sourcePath, hasHeader) => set({ phase: 'reading', importId, sourcePath, hasHeader, ...fresh }),
+      importStarted: (importId, sourcePath, hasHeader, keepMapping) =>
+        set({
+          phase: 'reading',
+          importId,
+          sourcePath,
+          hasHeader,
+          sourceChange: null,
+          ...fresh,
+          ...(keepMapping ? { mappingDraft: keepMapping, mappingEdited: true } : {})
+        }),
       importProgressed: (importId, progress) => {
         if (current(importId)) set({ progress })
       },
@@ -107,7 +134,13 @@ const useDatasetIntakeStore = create<DatasetIntakeState>()((set, get) => {
       },
       inspectionReceived: (importId, inspection) => {
         if (!current(importId)) return
-        set({ inspection, phase: inspection.usable ? 'ready' : 'unusable', progress: null, ...suggested(inspection.suggestion) })
+        set({
+          inspection,
+          phase: inspection.usable ? 'ready' : 'unusable',
+          progress: null,
+          ...suggested(inspection.suggestion),
+          ...(get().mappingEdited ? { mappingDraft: withColumnsOf(get().mappingDraft, inspection.layout?.columns ?? []) } : {})
+        })
       },
       intakeFailed: (importId, error) => {
         if (current(importId)) set({ phase: 'failed', error, progress: null })
@@ -124,6 +157,8 @@ const useDatasetIntakeStore = create<DatasetIntakeState>()((set, get) => {
 
 export const useIntakePhase = () => useDatasetIntakeStore((state) => state.phase)
 export const useChosenFile = () => useDatasetIntakeStore((state) => state.chosenFile)
+export const useIgnoredFiles = () => useDatasetIntakeStore((state) => state.ignoredFiles)
+export const useSourceChange = () => useDatasetIntakeStore((state) => state.sourceChange)
 export const useIntakeSourcePath = () => useDatasetIntakeStore((state) => state.sourcePath)
 export const useIntakeHasHeader = () => useDatasetIntakeStore((state) => state.hasHeader)
 export const useImportProgress = () => useDatasetIntakeStore((state) => state.progress)

@@ -1,7 +1,7 @@
 import type { CsvInspection } from '../../../shared/dataset/inspection'
 import { useChosenFile, useCsvInspection, useCsvPreview, useIntakeError, useIntakePhase } from '../../stores/dataset-intake-store'
 import { csvFileChosen, headerChoiceChanged } from './csv-intake-service'
-import { delimiterLabels, encodingLabels, formatBytes, formatCount, lineEndingLabels } from './csv-labels'
+import { delimiterLabels, encodingLabels, formatBytes, formatCount, lineEndingLabels, plural } from './csv-labels'
 import { FilePickerButton } from './file-picker-button'
 import { ImportProgressBar } from './import-progress-bar'
 import { ProblemList } from './problem-list'
@@ -33,7 +33,7 @@ function FileFacts({ inspection }: { inspection: CsvInspection }) {
           </dd>
           <dt>Rows</dt>
           <dd data-testid="data-row-count">
-            {formatCount(inspection.rowCount)} data rows
+            {plural(inspection.rowCount, 'data row')}
             {inspection.blankLineCount > 0 && ` (${formatCount(inspection.blankLineCount)} blank lines skipped)`}
           </dd>
           <dt>Header</dt>

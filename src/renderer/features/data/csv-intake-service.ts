@@ -1,8 +1,10 @@
 import type { Envelope } from '../../../shared/contract'
 import { desktopBridge } from '../../api/bridge'
 import { ContractCallError, invoke, subscribe } from '../../api/client'
-import { datasetDraftActions } from '../../stores/dataset-draft-store'
+import { datasetDraftActions, datasetDraftNow } from '../../stores/dataset-draft-store'
 import { datasetIntakeActions, datasetIntakeNow, type IntakeError } from '../../stores/dataset-intake-store'
+import { goToScreen } from '../../stores/navigation-store'
+import type { MappingDraft } from './mapping-draft'
 
 /** A step of getting a file in failed; the message says what to do. */
 export class IntakeFailure extends Error {
@@ -58,10 +60,10 @@ export async function readablePathFor(file: File): Promise<string> {
  * Reads a file in: the first rows at once (datasets.peek), the whole file alongside
  * (datasets.import, with progress), then it becomes the draft's dataset.
  */
-export async function importCsv(sourcePath: string, hasHeader: boolean | undefined): Promise<void> {
+export async function importCsv(sourcePath: string, hasHeader: boolean | undefined, keepMapping?: MappingDraft): Promise<void> {
   const intake = datasetIntakeActions()
   const importId = crypto.randomUUID()
-  intake.importStarted(importId, sourcePath, hasHeader)
+  intake.importStarted(importId, sourcePath, hasHeader, keepMapping)
   datasetDraftActions().datasetCleared()
   const unsubscribe = subscribe((event, payload) => {
     if (event !== 'datasets.import-progress') return
@@ -95,9 +97,9 @@ export async function importCsv(sourcePath: string, hasHeader: boolean | undefin
 }
 
 /** A file the user dropped or picked: bring it where the core can read it, then import it. */
-export async function csvFileChosen(file: File): Promise<void> {
+export async function csvFileChosen(file: File, ignoredFiles: string[] = []): Promise<void> {
   const intake = datasetIntakeActions()
-  intake.fileChosen({ name: file.name, sizeBytes: file.size })
+  intake.fileChosen({ name: file.name, sizeBytes: file.size }, ignoredFiles)
   datasetDraftActions().datasetCleared()
   let sourcePath: string
   try {
@@ -108,6 +110,39 @@ export async function csvFileChosen(file: File): Promise<void> {
   }
   intake.uploadFinished(sourcePath)
   await importCsv(sourcePath, undefined)
+}
+
+/** Files dropped on the window, on any screen: the Data screen opens and reads the first. */
+export async function filesDropped(files: File[]): Promise<void> {
+  const [first, ...rest] = files
+  if (!first) return
+  goToScreen('data')
+  await csvFileChosen(
+    first,
+    rest.map((file) => file.name)
+  )
+}
+
+/**
+ * Whether the imported file is still what LocalTune read (the user may have edited it in a
+ * spreadsheet meanwhile); a changed file is reported, never silently re-read.
+ */
+export async function sourceCheckRequested(): Promise<void> {
+  const { importId, phase } = datasetIntakeNow()
+  const dataset = datasetDraftNow().dataset
+  if (!importId || phase !== 'ready' || !dataset) return
+  try {
+    const { sourceChange } = await invoke('datasets.get', { datasetId: dataset.datasetId })
+    datasetIntakeActions().sourceChecked(importId, sourceChange.status === 'changed' ? sourceChange.message : null)
+  } catch (error) {
+    datasetIntakeActions().sourceChecked(importId, intakeErrorOf(error).message)
+  }
+}
+
+/** Reads the same file again (after it changed), keeping the user's header choice. */
+export async function sourceReimportRequested(): Promise<void> {
+  const { sourcePath, hasHeader, mappingDraft } = datasetIntakeNow()
+  if (sourcePath) await importCsv(sourcePath, hasHeader, mappingDraft)
 }
 
 /** "My file has no header": read the same file again with the user's answer. */

@@ -48,7 +48,12 @@ export function RowsTable({ label, columns, rowCount, rowAt, onVisibleRows, onRo
     if (rowCount > 0) onVisibleRows(first, last)
   }, [first, last, rowCount, onVisibleRows])
 
-  const layout = { '--data-columns': `76px repeat(${columns.length}, minmax(200px, 1fr))`, minWidth: `${76 + columns.length * 200}px` } as CSSProperties
+  // Wide enough for the largest row number ("1,234,567"), so none is cut.
+  const numberWidth = Math.max(64, formatCount(rowCount).length * 9 + 28)
+  const layout = {
+    '--data-columns': `${numberWidth}px repeat(${columns.length}, minmax(200px, 1fr))`,
+    minWidth: `${numberWidth + columns.length * 200}px`
+  } as CSSProperties
   const rows = []
   for (let row = first; row <= last; row++) {
     const data = rowAt(row)
