@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, List, Optional, Union
+from typing import Any, List, Optional, Tuple, Union
 
 SCHEMA_VERSION = 1
 TINY_DEMO_MODEL_ID = "localtune/tiny-demo"
@@ -323,12 +323,17 @@ def load_run_config(run_dir: Path) -> RunConfig:
     return RunConfig.from_dict(data)
 
 
-def peek_run_id(run_dir: Path) -> str:
-    """The run id for events, even when run.json is broken (then the folder name)."""
+def peek_run_identity(run_dir: Path) -> Tuple[str, bool]:
+    """(run_id, demo) for events, even when run.json is broken: then the folder name and the
+    model id as far as it can be read."""
+    run_id, demo = Path(run_dir).resolve().name or "unknown", False
     try:
         data = json.loads((Path(run_dir) / RUN_CONFIG_FILE).read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("run_id"), str) and data["run_id"].strip():
-            return data["run_id"]
     except (OSError, ValueError):
-        pass
-    return Path(run_dir).resolve().name or "unknown"
+        return run_id, demo
+    if isinstance(data, dict):
+        if isinstance(data.get("run_id"), str) and data["run_id"].strip():
+            run_id = data["run_id"]
+        model = data.get("model")
+        demo = isinstance(model, dict) and model.get("id") == TINY_DEMO_MODEL_ID
+    return run_id, demo

@@ -31,14 +31,16 @@ def _finite_or_none(value: Any) -> Any:
 
 
 class EventLog:
-    def __init__(self, path: Path, run_id: str):
+    def __init__(self, path: Path, run_id: str, demo: bool):
         self.path = Path(path)
         self.run_id = run_id
+        self.demo = demo  # every event of a tiny-demo run says so
         self.errors_written = 0
         self.finished_written = False
 
     def emit(self, event_type: str, **fields: Any) -> dict:
-        event = {"v": EVENT_VERSION, "type": event_type, "time": time.time(), "run_id": self.run_id}
+        event = {"v": EVENT_VERSION, "type": event_type, "time": time.time(), "run_id": self.run_id,
+                 "demo": self.demo}
         event.update(_finite_or_none(fields))
         validate_event(event)  # a schema violation here is a bug in the runtime, not in the run
         line = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

@@ -26,7 +26,7 @@ from .backends import create_backend
 from .backends.base import parameter_counts
 from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, latest_checkpoint, load_checkpoint,
                           save_checkpoint)
-from .config import ConfigError, RunConfig, load_run_config, peek_run_id
+from .config import ConfigError, RunConfig, load_run_config, peek_run_identity
 from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate,
                    read_records, tokenize_records)
 from .events import EVENTS_FILE, EventLog
@@ -53,7 +53,7 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) ->
     if not run_dir.is_dir():
         terminal.say(f"error: the run folder {run_dir} does not exist")
         return 1
-    events = EventLog(run_dir / EVENTS_FILE, peek_run_id(run_dir))
+    events = EventLog(run_dir / EVENTS_FILE, *peek_run_identity(run_dir))
     where = _Where()
     started = time.monotonic()
     try:
@@ -170,8 +170,7 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                        "trainable_parameters": trainable_params},
                 data={"train_examples": train_summary.examples,
                       "valid_examples": valid_summary.examples if valid_summary else 0,
-                      "truncated_examples": train_summary.truncated, "skipped_examples": train_summary.skipped},
-                demo=backend.demo)
+                      "truncated_examples": train_summary.truncated, "skipped_examples": train_summary.skipped})
     terminal.say(f"Training {trainable_params:,} of {total_params:,} parameters"
                  + (" [DEMO MODEL]" if backend.demo else ""))
 

@@ -68,7 +68,7 @@ def test_schema_training_params_match_the_dataclass():
 
 
 def test_event_log_writes_non_finite_numbers_as_null(tmp_path):
-    log = EventLog(tmp_path / "events.jsonl", "run-1")
+    log = EventLog(tmp_path / "events.jsonl", "run-1", demo=False)
     log.emit("progress", step=1, total_steps=2, epoch=0.5, loss=float("nan"), lr=1e-3, grad_norm=float("inf"),
              tokens_per_second=1.0, examples_per_second=1.0, elapsed_seconds=1.0, eta_seconds=1.0,
              gpu_memory={"allocated_bytes": None, "reserved_bytes": None, "peak_bytes": None})
@@ -78,7 +78,7 @@ def test_event_log_writes_non_finite_numbers_as_null(tmp_path):
 
 
 def test_event_log_refuses_an_event_the_app_would_reject(tmp_path):
-    log = EventLog(tmp_path / "events.jsonl", "run-1")
+    log = EventLog(tmp_path / "events.jsonl", "run-1", demo=False)
     with pytest.raises(SchemaViolation, match=r"\$\.status"):
         log.emit("finished", status="done", step=1, final_dir=None, adapter_path=None, weights_path=None,
                  merged_path=None, final_train_loss=None, final_eval_loss=None, peak_memory_bytes=None,

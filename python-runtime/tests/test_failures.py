@@ -35,6 +35,7 @@ def test_a_config_error_names_the_field(tmp_path):
     code, error, _ = run_in_process(run_dir)
     assert code == 1 and error["kind"] == "config" and error["step"] is None
     assert "params.learning_rate must be > 0, got -1" in error["message"]
+    assert error["demo"] is True  # read from run.json's model id even though run.json is invalid
 
 
 def test_broken_run_json(tmp_path):

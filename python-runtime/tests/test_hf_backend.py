@@ -69,6 +69,7 @@ def test_lora_trains_and_saves_an_adapter_peft_loads(tmp_path, llama_folder):
     events = read_events(run_dir)
     started = of_type(events, "started")[0]
     assert started["demo"] is False and started["versions"]["transformers"] and started["versions"]["peft"]
+    assert not any(e["demo"] for e in events)
     assert 0 < started["model"]["trainable_parameters"] < started["model"]["total_parameters"]
     assert any(w["kind"] == "tokenizer" for w in of_type(events, "warning"))  # pad = eos
     losses = losses_by_step(events)

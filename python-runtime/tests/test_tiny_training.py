@@ -49,6 +49,7 @@ def test_events_tell_the_whole_story_and_say_demo(trained_run):
     assert set(types[:types.index("started")]) <= {"warning"}  # e.g. examples cut to max_length
     started = events[types.index("started")]
     assert started["demo"] is True and started["model"]["id"] == "localtune/tiny-demo"
+    assert all(e["demo"] is True for e in events)  # labelled on every event
     assert started["precision"] == "fp32" and started["device"] == "cpu" and started["total_steps"] == STEPS
     assert started["model"]["trainable_parameters"] == started["model"]["total_parameters"] > 500_000
     assert started["data"]["train_examples"] + started["data"]["skipped_examples"] == 180

@@ -21,7 +21,9 @@ const envelope = {
   /** Unix time in seconds when the event was written. */
   time: z.number().min(0),
   /** run_id from run.json (the run folder name if run.json could not be read). */
-  run_id: z.string().min(1)
+  run_id: z.string().min(1),
+  /** True on every event of a tiny-demo run (not a real language model); required on `started`. */
+  demo: z.boolean().optional()
 }
 
 export const errorKindSchema = z.enum(['config', 'data', 'model_files', 'tokenizer', 'out_of_memory', 'unsupported_precision', 'missing_package', 'interrupted', 'internal'])
