@@ -67,6 +67,10 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
       }
       tensors.push({ name, dtype: entry.dtype, shape: entry.shape as number[], dataOffsets: entry.data_offsets as [number, number] })
     }
+    // A download cut short leaves a header that promises more data than the file holds.
+    const dataBytes = size - 8 - Number(length)
+    const end = tensors.reduce((max, tensor) => Math.max(max, Number(tensor.dataOffsets[1])), 0)
+    if (end > dataBytes) throw new SafetensorsError(`${file} is shorter than its header says (${dataBytes} data bytes, tensors need ${end}): the download is incomplete.`)
     return { tensors, metadata }
   } finally {
     fs.closeSync(fd)
