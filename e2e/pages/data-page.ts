@@ -92,6 +92,11 @@ export class DataPage {
     return (await this.formattedExample.textContent()) ?? ''
   }
 
+  /** Puts the mapping wizard at the top of the window (for screenshots: wizard and preview together). */
+  async scrollToMapping(): Promise<void> {
+    await this.page.getByRole('heading', { name: /^Mapping/ }).evaluate((heading) => heading.closest('section')?.scrollIntoView({ block: 'start' }))
+  }
+
   async previewRow(row: number): Promise<void> {
     await this.rowNumberInput.fill(String(row))
     await this.showRow.click()

@@ -69,6 +69,8 @@ test('a dropped CSV shows its rows, the suggested chat mapping and exactly the t
   await expect(data.formattedExample).toContainText('### Input: ')
   expect(await data.formattedText()).toBe(expectedTrainingText(rows[withContext] as (typeof rows)[number]))
   await data.page.getByRole('button', { name: 'Row 1', exact: true }).click()
+  expect(await data.formattedText()).toBe(expectedTrainingText(first))
+  await data.scrollToMapping()
   await screenshotForReadme(app.page, '02-data-mapping')
 
   await expect(data.stepStatus).toContainText('The data is ready')
