@@ -3,6 +3,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { DeviceChoice, RunSettings } from '../../../shared/contract/runs'
 import { createCore } from '../../core/create-core'
+import { demoDefaultMaxSteps } from '../../core/runs/demo-run'
 import type { StartRunRequest } from '../../core/runs/run-supervisor'
 import { UsageError, type CliCommand } from '../command'
 import { followRun } from '../follow-run'
@@ -11,10 +12,12 @@ import { parseSetFlags } from '../param-flags'
 
 const usage = [
   'localtune train --demo [--max-steps N] [--verbose]',
+  'localtune train --project ID [--cpu | --gpu N] [--verbose]',
   'localtune train --data DIR --model ID|FOLDER [--method lora|full|qlora] [--set KEY=VALUE]... [--cpu | --gpu N] [--allow-downloads] [--verbose]',
   '',
   '  --demo             train the built-in tiny demo model on the bundled sample CSV, on the CPU (about a minute)',
-  '  --max-steps N      demo only: how many steps (default 150)',
+  `  --max-steps N      demo only: how many steps (default ${demoDefaultMaxSteps})`,
+  '  --project ID       a project made in the app: its model, settings and formatted data',
   '  --data DIR         a folder written by `localtune format` (train.jsonl, valid.jsonl, dataset-summary.json)',
   '  --model ID|FOLDER  a Hugging Face model id in your HF cache (e.g. Qwen/Qwen2.5-0.5B) or a folder with config.json',
   '  --method M         lora (default), full or qlora',
@@ -60,6 +63,7 @@ export const trainCommand: CliCommand = {
       args,
       options: {
         demo: { type: 'boolean', default: false },
+        project: { type: 'string' },
         'max-steps': { type: 'string' },
         data: { type: 'string' },
         model: { type: 'string' },
@@ -72,7 +76,8 @@ export const trainCommand: CliCommand = {
       },
       strict: true
     })
-    if (values.demo === (values.data !== undefined)) throw new UsageError('Give --demo, or --data DIR with --model.')
+    const sources = [values.demo, values.project !== undefined, values.data !== undefined].filter(Boolean).length
+    if (sources !== 1) throw new UsageError('Give one of --demo, --project ID, or --data DIR with --model.')
     const device = deviceFrom(values)
     let maxSteps: number | undefined
     if (values['max-steps'] !== undefined) {
@@ -84,6 +89,8 @@ export const trainCommand: CliCommand = {
     let startRequest: StartRunRequest | null = null
     if (values.demo) {
       if (values.model || values.method || values.set || device) throw new UsageError('--demo chooses its own model, method, params and device (the CPU).')
+    } else if (values.project !== undefined) {
+      if (values.model || values.method || values.set) throw new UsageError('--project trains with the model and settings saved in the project; change them in the app.')
     } else {
       if (!values.model) throw new UsageError('--data needs --model ID|FOLDER: the base model to finetune.')
       const method = values.method ?? 'lora'
@@ -105,7 +112,11 @@ export const trainCommand: CliCommand = {
     try {
       let runId: string
       try {
-        const run = startRequest ? await core.runs.startRun(startRequest) : await core.runs.startDemoRun({ maxSteps })
+        const run = startRequest
+          ? await core.runs.startRun(startRequest)
+          : values.project !== undefined
+            ? await core.handlers['projects.start-run']({ projectId: values.project, ...(device ? { device } : {}) })
+            : await core.runs.startDemoRun({ maxSteps })
         runId = run.id
         io.err(`Run ${run.id} created in ${run.runDir}`)
       } catch (error) {

@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../../../src/main/cli/main'
-import { prepareDemoData } from '../../../../src/main/core/runs/demo-run'
+import { createCore } from '../../../../src/main/core/create-core'
+import { demoCsvPath, prepareDemoData } from '../../../../src/main/core/runs/demo-run'
 import { findAppRoot } from '../../../../src/main/core/app-root'
 import { collectingIo, makeTempHome } from '../../../helpers/temp-home'
 import { readEventsFile, testPython, waitUntil } from '../../../helpers/training-home'
@@ -66,11 +67,45 @@ describe('localtune train', () => {
     expect(out.join('\n')).toContain('completed at step 2/2')
   })
 
+  it('trains a project made in the app, and lists the run under it', async () => {
+    const { home, env } = setup()
+    const core = createCore({ env, home, runs: { warn: () => {} } })
+    let projectId: string
+    try {
+      const imported = await core.handlers['datasets.import']({ path: demoCsvPath(findAppRoot()) })
+      const project = await core.handlers['projects.create']({
+        name: 'Unit conversions',
+        data: { datasetId: imported.datasetId!, mapping: { mode: 'chat', prompt: 'instruction', context: 'input', response: 'output' }, split: { kind: 'none' }, dropInvalidRows: false },
+        model: { id: 'localtune/tiny-demo', path: null, displayName: 'LocalTune tiny demo', demo: true, hasChatTemplate: false },
+        settings: { model: { id: 'localtune/tiny-demo', path: null }, method: 'full', mode: 'chat', params: { max_steps: 2, micro_batch_size: 2, max_length: 256 } },
+        estimate: { verdict: 'fits', peakBytes: 50_000_000, deviceMemoryBytes: null, deviceLabel: 'CPU', details: {}, riskAccepted: false }
+      } as Parameters<(typeof core.handlers)['projects.create']>[0])
+      projectId = project.id
+    } finally {
+      core.close()
+    }
+    const { io, out } = collectingIo()
+    expect(await runCli(['train', '--project', projectId, '--cpu'], io, { env, home })).toBe(0)
+    expect(out.join('\n')).toContain('completed at step 2/2')
+
+    const after = createCore({ env, home, runs: { warn: () => {} } })
+    try {
+      const groups = after.runs.listProjectsWithRuns()
+      expect(groups).toEqual([expect.objectContaining({ projectId, name: 'Unit conversions', runs: [expect.objectContaining({ status: 'completed', dataset: 'sample-chat.csv' })] })])
+    } finally {
+      after.close()
+    }
+    const wrong = collectingIo()
+    expect(await runCli(['train', '--project', 'nope'], wrong.io, { env, home })).toBe(1)
+    expect(wrong.err.join('\n')).toContain('There is no project "nope"')
+    expect(await runCli(['train', '--project', projectId, '--set', 'max_steps=3'], collectingIo().io, { env, home })).toBe(2)
+  })
+
   it('explains bad arguments and bad settings', async () => {
     const { home, env } = setup()
     const usage = collectingIo()
     expect(await runCli(['train'], usage.io, { env, home })).toBe(2)
-    expect(usage.err.join('\n')).toContain('Give --demo, or --data DIR with --model.')
+    expect(usage.err.join('\n')).toContain('Give one of --demo, --project ID, or --data DIR with --model.')
     const both = collectingIo()
     expect(await runCli(['train', '--demo', '--gpu', '0'], both.io, { env, home })).toBe(2)
     const noData = collectingIo()
