@@ -9,6 +9,10 @@ import { runsCommand } from './commands/runs'
 import { stopCommand } from './commands/stop'
 import { resumeCommand } from './commands/resume'
 import { generateCommand } from './commands/generate'
+import { inspectCommand } from './commands/inspect'
+import { formatCommand } from './commands/format'
+import { modelsCommand } from './commands/models'
+import { estimateCommand } from './commands/estimate'
 import { resolveHome } from '../core/home'
 
 export const commands: readonly CliCommand[] = [
@@ -16,6 +20,10 @@ export const commands: readonly CliCommand[] = [
   serveCommand,
   doctorCommand,
   setupRuntimeCommand,
+  inspectCommand,
+  formatCommand,
+  modelsCommand,
+  estimateCommand,
   trainCommand,
   runsCommand,
   stopCommand,

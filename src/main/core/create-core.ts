@@ -4,6 +4,8 @@ import { findAppRoot, pythonRuntimeDir } from './app-root'
 import { datasetsHandlers } from './datasets/datasets-handlers'
 import { electronBinaryStatus } from './electron-binary'
 import { EventHub } from './event-hub'
+import { detectHardware } from './hardware/detect-hardware'
+import type { HardwareSnapshot } from '../../shared/hardware/types'
 import { projectsHandlers } from './projects/projects-handlers'
 import { ensureHome, resolveHome } from './home'
 import { RunSupervisor, type RunSupervisorOptions } from './runs/run-supervisor'
@@ -38,20 +40,13 @@ export interface Core {
   close(): void
 }
 
-function gpuFactsFromProbe(python: PythonRuntimeStatus): GpuFacts {
-  if (python.gpus.length > 0) {
-    return {
-      status: 'ok',
-      message: `${python.gpus.length} GPU(s) visible to the runtime`,
-      gpus: python.gpus.map((gpu) => ({ index: gpu.index, name: gpu.name, memoryTotalBytes: gpu.totalMemoryBytes, memoryFreeBytes: gpu.freeMemoryBytes })),
-      fix: null
-    }
-  }
+/** The doctor's GPU line from the hardware snapshot (nvidia-smi, else systeminformation). */
+function gpuFactsFromSnapshot(snapshot: HardwareSnapshot): GpuFacts {
   return {
-    status: 'none',
-    message: 'No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU.',
-    gpus: [],
-    fix: 'On a machine with an NVIDIA GPU, install the driver so that `nvidia-smi` works.'
+    status: snapshot.gpus.length > 0 ? 'ok' : snapshot.gpuStatus.code === 'no-nvidia-gpu' ? 'none' : 'error',
+    message: snapshot.gpuStatus.message,
+    gpus: snapshot.gpus.map((gpu) => ({ index: gpu.index, name: gpu.name, memoryTotalBytes: gpu.memoryTotalBytes, memoryFreeBytes: gpu.memoryFreeBytes })),
+    fix: snapshot.gpuStatus.action
   }
 }
 
@@ -79,13 +74,13 @@ export function createCore(options: CoreOptions = {}): Core {
 
   const handlers: ContractHandlers = {
     'system.doctor': async ({ refresh }) => {
-      const python = await pythonRuntime(refresh)
+      const [python, hardware] = await Promise.all([pythonRuntime(refresh), detectHardware({ env })])
       return buildDoctorReport({
         home,
         database: databaseStatus(db),
         electron: electronBinaryStatus(appRoot),
         python,
-        gpus: gpuFactsFromProbe(python)
+        gpus: gpuFactsFromSnapshot(hardware)
       })
     },
     'runtime.setup': async ({ flavour, wheelhouse, systemSitePackages }) => {
