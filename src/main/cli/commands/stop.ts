@@ -4,6 +4,10 @@ import { UsageError, type CliCommand } from '../command'
 import { describeStatus } from '../run-format'
 import { reportUserError } from '../user-error'
 
+// The app gives a run 60 s to stop before it kills it; from a terminal, wait longer and let the
+// person decide.
+const stopWaitMs = 5 * 60_000
+
 export const stopCommand: CliCommand = {
   name: 'stop',
   summary: 'Stop a run (in this or another window or terminal): it finishes the step and saves a checkpoint',
@@ -35,7 +39,14 @@ export const stopCommand: CliCommand = {
         return 0
       }
       io.err(`Asked run ${runId} to stop; waiting while it finishes its step and saves…`)
-      const ended = await core.runs.waitForRun(runId)
+      let ended
+      try {
+        ended = await core.runs.waitForRun(runId, { timeoutMs: stopWaitMs })
+      } catch (error) {
+        reportUserError(error, io)
+        io.err(`It may still be saving a large checkpoint: check with \`localtune runs\`, or kill it with \`localtune stop ${runId} --force\` (progress since its last checkpoint is lost).`)
+        return 1
+      }
       io.out(`Run ${runId}: ${describeStatus(ended)} at step ${ended.lastStep ?? 0}.${ended.canResume ? ` Resume it with: localtune resume ${runId}` : ''}`)
       return ended.status === 'stopped' || ended.status === 'completed' || ended.status === 'cancelled' ? 0 : 1
     } finally {

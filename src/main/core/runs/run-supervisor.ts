@@ -281,6 +281,8 @@ export class RunSupervisor {
       return this.summary(runId)
     }
     if (runtimeAlive(row) && row.pid) {
+      // Once asked is enough: a second SIGINT makes the runtime quit without saving.
+      if (row.stop_requested_at && !options.force) return this.summary(runId)
       process.kill(row.pid, options.force ? 'SIGKILL' : 'SIGINT')
       this.store.update(runId, { status: 'stopping', stop_requested_at: row.stop_requested_at ?? nowIso() })
       this.publishStatus(runId)
