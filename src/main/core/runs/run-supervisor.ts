@@ -150,7 +150,7 @@ export class RunSupervisor {
     const device = request.device ?? (await this.defaultDevice())
     const projectId = request.projectId ?? null
     if (projectId !== null && !this.deps.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) {
-      throw new UserFacingError(`There is no project "${projectId}". Pick one from \`localtune runs\` or the app's project list.`, { code: 'not_found' })
+      throw new UserFacingError(`There is no project "${projectId}". Pick one from the app's project list.`, { code: 'not_found' })
     }
     const runDir = createRunFolder({ home: this.deps.home, runId, config, trainJsonl: request.trainJsonl, validJsonl })
     const now = nowIso()
