@@ -26,9 +26,12 @@ import torch
 
 from .data import DataPosition
 from .failures import RunFailure
+from .tensor_files import read_torch_tensors
 
 CHECKPOINTS_DIR = "checkpoints"
 STATE_FILE = "trainer_state.json"  # written last: its presence marks a complete checkpoint
+# Only tensors in the .pt files (the numbers live in trainer_state.json), so even torch 1.13's
+# weights-only unpickler, which refuses floats, can read them.
 OPTIMIZER_FILE = "optimizer.pt"    # the optimizer's per-parameter tensors
 RNG_FILE = "rng_state.pt"          # torch CPU and CUDA generator states
 _STEP_DIR = re.compile(r"^step-(\d+)$")
@@ -56,15 +59,6 @@ class Restored:
     position: DataPosition
     history: TrainHistory
     fingerprint: dict
-
-
-def _load_tensors(path: Path):
-    """Tensors only (the numbers live in trainer_state.json), so even torch 1.13's restricted
-    weights-only unpickler, which refuses floats, can read these files."""
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except TypeError:  # torch without the weights_only argument
-        return torch.load(path, map_location="cpu")
 
 
 def step_dirs(checkpoints_dir: Path) -> List[Path]:
@@ -125,9 +119,9 @@ def load_checkpoint(path: Path, *, backend, optimizer, scaler) -> Restored:
     try:
         state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
         backend.load_weights(path)
-        optimizer.load_state_dict({"state": _load_tensors(path / OPTIMIZER_FILE)["state"],
+        optimizer.load_state_dict({"state": read_torch_tensors(path / OPTIMIZER_FILE)["state"],
                                    "param_groups": state["optimizer_param_groups"]})
-        rng = _load_tensors(path / RNG_FILE)
+        rng = read_torch_tensors(path / RNG_FILE)
     except (OSError, RuntimeError, KeyError, ValueError) as error:
         raise RunFailure("model_files", f"The checkpoint {path.name} could not be read: {error}",
                          [f"Delete {path} to resume from the checkpoint before it.",

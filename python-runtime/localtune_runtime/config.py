@@ -20,6 +20,7 @@ from typing import Any, List, Optional, Tuple, Union
 SCHEMA_VERSION = 1
 TINY_DEMO_MODEL_ID = "localtune/tiny-demo"
 RUN_CONFIG_FILE = "run.json"
+FINAL_DIR = "final"  # the run folder's finished model, written by train, read by generate
 
 METHODS = ("full", "lora", "qlora")
 MODES = ("chat", "generic")

@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .config import ConfigError, load_run_config
+from .config import FINAL_DIR, ConfigError, load_run_config
 from .failures import RunFailure, config_failure
 from .terminal import Terminal
 
-FINAL_DIR = "final"
 
 
 def generate(run_dir: Path, prompt: str, base: bool, max_new_tokens: int, temperature: float,

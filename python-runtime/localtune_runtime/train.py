@@ -26,7 +26,7 @@ from .backends import create_backend
 from .backends.base import parameter_counts
 from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, latest_checkpoint, load_checkpoint,
                           save_checkpoint)
-from .config import ConfigError, RunConfig, load_run_config, peek_run_identity
+from .config import FINAL_DIR, ConfigError, RunConfig, load_run_config, peek_run_identity
 from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate,
                    read_records, tokenize_records)
 from .events import EVENTS_FILE, EventLog
@@ -37,7 +37,6 @@ from .schedule import get_lr
 from .stop import StopRequest
 from .terminal import Terminal
 
-FINAL_DIR = "final"
 
 
 class _Where:

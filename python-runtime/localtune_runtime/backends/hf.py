@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from ..config import ModelSpec, RunConfig
 from ..data import Batch
-from ..failures import RunFailure, missing_package_failure
+from ..failures import RunFailure, is_out_of_memory, missing_package_failure
 from .base import FinalOutputs, Warn
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.safetensors.index.json", "*.bin.index.json", "*.pt", "*.pth")
@@ -149,6 +149,14 @@ def _load_failure(spec: ModelSpec, error: BaseException, what: str) -> RunFailur
                        "Updating transformers may add support for newer architectures."])
 
 
+def nf4_config(compute_dtype: torch.dtype):
+    """QLoRA's 4-bit base: NF4 weights, double quantization, 16-bit compute."""
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=compute_dtype)
+
+
 def package_version(name: str) -> Optional[str]:
     try:
         return metadata.version(name)
@@ -234,12 +242,8 @@ class HFBackend:
                                                     self.compute.precision, self.warn),
         }
         if self.method == "qlora":
-            from transformers import BitsAndBytesConfig
-
             compute_dtype = self.compute.dtype if self.compute.precision != "fp32" else torch.float32
-            kwargs["quantization_config"] = BitsAndBytesConfig(
-                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                bnb_4bit_compute_dtype=compute_dtype)
+            kwargs["quantization_config"] = nf4_config(compute_dtype)
             kwargs["dtype"] = compute_dtype
             kwargs["device_map"] = {"": self.device.index or 0}
         elif self.method == "lora":
@@ -254,7 +258,7 @@ class HFBackend:
         try:
             model = AutoModelForCausalLM.from_pretrained(self.source, **self._model_kwargs())
         except Exception as error:
-            if _is_oom(error):
+            if is_out_of_memory(error):
                 raise
             raise _load_failure(self.spec, error, "model") from None
         if self.method != "qlora":
@@ -372,11 +376,6 @@ class HFBackend:
                 "transformers": package_version("transformers"), "peft": package_version("peft")}
 
 
-def _is_oom(error: BaseException) -> bool:
-    from ..failures import is_out_of_memory
-    return is_out_of_memory(error)
-
-
 # ---- generation -------------------------------------------------------------------------------
 
 
@@ -415,9 +414,7 @@ def load_generator(config: RunConfig, final_dir: Optional[Path], warn: Warn) -> 
     source = str(folder) if folder else spec.id
     kwargs = {"dtype": dtype, "trust_remote_code": spec.trust_remote_code}
     if quantized:
-        from transformers import BitsAndBytesConfig
-        kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                                           bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype)
+        kwargs["quantization_config"] = nf4_config(dtype)
         kwargs["device_map"] = {"": 0}
     try:
         if final_dir is None or adapter:

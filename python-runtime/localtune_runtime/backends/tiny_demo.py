@@ -24,6 +24,7 @@ from torch.utils.checkpoint import checkpoint
 from ..config import ConfigError, RunConfig, TINY_DEMO_MODEL_ID
 from ..data import Batch
 from ..failures import RunFailure, config_failure
+from ..tensor_files import load_tensors, save_tensors
 from .base import FinalOutputs, Warn
 
 ARCHITECTURE = {
@@ -215,45 +216,6 @@ def sdpa_available() -> bool:
 
 
 # ---- weight files -----------------------------------------------------------------------------
-
-
-def safetensors_available() -> bool:
-    try:
-        import safetensors.torch  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
-def save_tensors(tensors: Dict[str, torch.Tensor], folder: Path, stem: str) -> str:
-    """safetensors when installed, else torch.save; returns the file name written."""
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
-    if safetensors_available():
-        from safetensors.torch import save_file
-        name = f"{stem}.safetensors"
-        save_file(tensors, str(Path(folder) / name))
-    else:
-        name = f"{stem}.pt"
-        torch.save(tensors, Path(folder) / name)
-    return name
-
-
-def load_tensors(folder: Path, stem: str) -> Dict[str, torch.Tensor]:
-    folder = Path(folder)
-    if (folder / f"{stem}.safetensors").exists():
-        if not safetensors_available():
-            raise RunFailure("missing_package", f"{folder / (stem + '.safetensors')} is in safetensors "
-                             "format but the safetensors package is not installed.",
-                             ["python -m pip install safetensors"])
-        from safetensors.torch import load_file
-        return load_file(str(folder / f"{stem}.safetensors"))
-    if (folder / f"{stem}.pt").exists():
-        try:
-            return torch.load(folder / f"{stem}.pt", map_location="cpu", weights_only=True)
-        except TypeError:  # torch without weights_only
-            return torch.load(folder / f"{stem}.pt", map_location="cpu")
-    raise RunFailure("model_files", f"No {stem}.safetensors or {stem}.pt in {folder}.",
-                     ["Train the run again, or resume it, to write its weights."])
 
 
 def trainable_state(model: nn.Module) -> Dict[str, torch.Tensor]:
