@@ -92,7 +92,7 @@ describe('RunSupervisor stop and resume', () => {
 
     const comparison = core.runs.compareRuns(first.id, again.id)
     expect(comparison.differences).toEqual([
-      { setting: 'params.learning_rate', a: '0.002', b: '0.0005' },
+      { setting: 'params.learning_rate', a: '0.001', b: '0.0005' },
       { setting: 'params.lora.r', a: '16', b: '4' }
     ])
     expect(comparison.train.map((metrics) => metrics.step.length)).toEqual([3, 3])
