@@ -27,6 +27,7 @@ import type { ModelArchitecture } from '../../src/shared/estimator/model-archite
 import { parseModelConfig, parseModelConfigText } from '../../src/shared/estimator/model-architecture'
 import type { EstimateParams } from '../../src/shared/estimator/training-params'
 import type { TrainingStack } from '../../src/shared/estimator/training-stack'
+import { flopsPerToken, gpuUtilisation, qloraSpeedFactor } from '../../src/shared/estimator/time'
 import { judgeFit } from '../../src/shared/estimator/verdict'
 import type { Verdict } from '../../src/shared/estimator/verdict'
 import type { VramEstimate } from '../../src/shared/estimator/vram'
@@ -122,7 +123,7 @@ const plans: Record<string, RowPlan> = {
   '7': { exclude: '8 GPUs (FSDP sharding)' },
   '8': { exclude: '8 GPUs (FSDP sharding)' },
   '9': { exclude: 'unpacked with sequence lengths not stated (up to 4096, dataset not named): activation memory cannot be computed' },
-  '10': { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated', gpu: 'A100 80GB', note: 'torchtune "peak memory active"' },
+  '10': { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated', gpu: 'A100 80GB', note: 'torchtune "peak memory active"; the optimization table ran on an 80 GB A100 (60 GiB measured)' },
   '11': { exclude: 'torch.compile', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated' } },
   '12': { exclude: 'torch.compile (with chunked cross-entropy)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
   '13': { exclude: 'torch.compile (with chunked CE and checkpointing)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2, gradient_checkpointing: true }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
@@ -279,6 +280,25 @@ for (const row of rows) {
   results.push(result)
 }
 
+// ── Throughput (information only): the time estimator's tokens/s range vs measured tokens/s ───
+interface ThroughputCheck { id: string; model: string; gpu: string; measured: number; low: number; high: number; inside: boolean }
+const throughput: ThroughputCheck[] = []
+for (const row of rows) {
+  const measured = Number.parseFloat(row.throughput_tok_s)
+  const plan = plans[row.id]
+  if (!Number.isFinite(measured) || !plan) continue
+  const described = 'exclude' in plan ? plan.informational : plan
+  const gpuName = described?.gpu ?? (row.gpu === 'A100' ? 'A100 80GB' : row.gpu)
+  const spec = matchGpuSpec(gpuName)
+  if (!described || !spec) continue
+  const flops = flopsPerToken(described.model, described.params, described.params.max_length).total
+  const peak = (spec.bf16 ?? spec.fp16) * 1e12
+  const factor = described.params.method === 'qlora' ? qloraSpeedFactor : { low: 1, high: 1 }
+  const low = (peak * gpuUtilisation.low * factor.low) / flops
+  const high = (peak * gpuUtilisation.high * factor.high) / flops
+  throughput.push({ id: row.id, model: row.model, gpu: spec.name, measured, low, high, inside: measured >= low && measured <= high })
+}
+
 const compared = results.filter((r) => r.status === 'compared' && r.errorPercent !== undefined)
 const absErrors = compared.map((r) => Math.abs(r.errorPercent as number)).sort((a, b) => a - b)
 const median = absErrors.length === 0 ? Number.NaN : absErrors.length % 2 === 1 ? (absErrors[(absErrors.length - 1) / 2] as number) : ((absErrors[absErrors.length / 2 - 1] as number) + (absErrors[absErrors.length / 2] as number)) / 2
@@ -296,11 +316,12 @@ const summary = {
   oomJudgedDoesNotFit: oomRows.filter((r) => r.verdictOk).length,
   fitRows: fitRows.length,
   fitRowsNotJudgedDoesNotFit: fitRows.filter((r) => r.verdictOk).length,
-  targets: { medianAbsErrorPercent: 8, maxAbsErrorPercent: 20 }
+  targets: { medianAbsErrorPercent: 8, maxAbsErrorPercent: 20 },
+  throughputInsideRange: `${throughput.filter((t) => t.inside).length}/${throughput.length}`
 }
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ summary, results }, null, 2)}\n`)
+  process.stdout.write(`${JSON.stringify({ summary, results, throughput }, null, 2)}\n`)
 } else {
   const pct = (n: number | undefined): string => (n === undefined ? '' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}%`)
   const lines: string[] = []
@@ -324,5 +345,9 @@ if (values.json) {
   lines.push(`Compared rows: ${summary.compared}; median |error| ${median.toFixed(1)}% (target ≤ 8%), max |error| ${max.toFixed(1)}% (target ≤ 20%)`)
   lines.push(`OOM rows judged "does not fit": ${summary.oomJudgedDoesNotFit}/${summary.oomRows}; measured-fits rows not judged "does not fit": ${summary.fitRowsNotJudgedDoesNotFit}/${summary.fitRows}`)
   lines.push(`Excluded: ${summary.excluded} of ${summary.rows}`)
+  lines.push('')
+  lines.push('Throughput (information only; the time estimate\'s tokens/s range from 20–55 % utilisation, QLoRA × 0.5–0.9):')
+  for (const t of throughput) lines.push(`  ${t.id.padEnd(4)} ${t.model.slice(0, 14).padEnd(14)} ${t.gpu.padEnd(10)} measured ${String(Math.round(t.measured)).padStart(5)} tok/s, estimated ${Math.round(t.low)}–${Math.round(t.high)} ${t.inside ? 'inside' : 'OUTSIDE'}`)
+  lines.push(`  ${summary.throughputInsideRange} measured throughputs fall inside the estimated range`)
   process.stdout.write(`${lines.join('\n')}\n`)
 }
