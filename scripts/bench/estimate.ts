@@ -346,7 +346,7 @@ if (values.json) {
   lines.push(`OOM rows judged "does not fit": ${summary.oomJudgedDoesNotFit}/${summary.oomRows}; measured-fits rows not judged "does not fit": ${summary.fitRowsNotJudgedDoesNotFit}/${summary.fitRows}`)
   lines.push(`Excluded: ${summary.excluded} of ${summary.rows}`)
   lines.push('')
-  lines.push('Throughput (information only; the time estimate\'s tokens/s range from 20–55 % utilisation, QLoRA × 0.5–0.9):')
+  lines.push('Throughput (information only; the time estimate\'s tokens/s range from 15–65 % utilisation, QLoRA × 0.5–0.9):')
   for (const t of throughput) lines.push(`  ${t.id.padEnd(4)} ${t.model.slice(0, 14).padEnd(14)} ${t.gpu.padEnd(10)} measured ${String(Math.round(t.measured)).padStart(5)} tok/s, estimated ${Math.round(t.low)}–${Math.round(t.high)} ${t.inside ? 'inside' : 'OUTSIDE'}`)
   lines.push(`  ${summary.throughputInsideRange} measured throughputs fall inside the estimated range`)
   process.stdout.write(`${lines.join('\n')}\n`)
