@@ -78,7 +78,10 @@ void app.whenReady().then(() => {
   else void window.loadFile(rendererIndex)
 
   app.on('window-all-closed', () => {
-    core.close()
-    app.quit()
+    // Let running trainings finish their step and save a checkpoint before the app goes away.
+    void core.runs.stopAll().finally(() => {
+      core.close()
+      app.quit()
+    })
   })
 })

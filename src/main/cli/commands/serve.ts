@@ -42,6 +42,9 @@ export const serveCommand: CliCommand = {
     io.out(`LocalTune is running in browser mode: ${server.url}`)
     io.err('Press Ctrl+C to stop.')
     await ctx.interrupted
+    // Let running trainings finish their step and save a checkpoint before the host goes away.
+    io.err('Stopping: running trainings save a checkpoint first…')
+    await core.runs.stopAll()
     await server.close()
     core.close()
     io.err('LocalTune stopped.')
