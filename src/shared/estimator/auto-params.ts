@@ -25,6 +25,9 @@ export interface AutoParameterChoice {
 }
 
 export interface AutoParametersResult {
+  /** run.json's top-level `method`. */
+  method: TrainingMethod
+  /** run.json's `params`, every field set. */
   params: TrainingParams
   choices: AutoParameterChoice[]
   device: DeviceTarget
@@ -171,7 +174,6 @@ export function chooseAutoParameters(input: AutoParametersInput): AutoParameters
   choices.push({ field: 'eval_every_steps', value: evalEvery, reason: 'About ten validation points over the run.' })
 
   const params: TrainingParams = {
-    method: p.method,
     precision: p.precision,
     max_length: p.max_length,
     micro_batch_size: p.micro_batch_size,
@@ -191,10 +193,11 @@ export function chooseAutoParameters(input: AutoParametersInput): AutoParameters
     save_every_steps: evalEvery,
     keep_checkpoints: 2,
     seed: 42,
-    train_on_response_only: input.promptResponse ?? true
+    train_on_response_only: input.promptResponse ?? true,
+    log_every_steps: 1
   }
   const time = input.tokenStats && input.tokenStats.exampleCount > 0 && (device.kind === 'cpu' || device.spec)
     ? estimateTime({ model: input.model, params: p, precision: picked.vram.precision, tokenStats: input.tokenStats, device: device.kind === 'gpu' ? { kind: 'gpu', spec: device.spec as NonNullable<typeof device.spec> } : { kind: 'cpu', cores: device.cores } })
     : null
-  return { params, choices, device, vram: picked.vram, fit, withinMargin: picked.withinMargin, time }
+  return { method: p.method, params, choices, device, vram: picked.vram, fit, withinMargin: picked.withinMargin, time }
 }

@@ -9,6 +9,7 @@ import { parseModelConfigText } from '../../../src/shared/estimator/model-archit
 import { suggestChanges } from '../../../src/shared/estimator/suggestions'
 import { tinyDemoArchitecture } from '../../../src/shared/estimator/tiny-demo'
 import { summariseTokenCounts } from '../../../src/shared/estimator/token-stats'
+import { trainingParamsSchema } from '../../../src/shared/run-config'
 import type { EstimateParams } from '../../../src/shared/estimator/training-params'
 import { estimateVram } from '../../../src/shared/estimator/vram'
 
@@ -58,7 +59,10 @@ describe('chooseAutoParameters', () => {
     const result = chooseAutoParameters({ model: llama1b, devices: [rtx4090], tokenStats: stats, datasetSize: 2000 })
     expect(result.withinMargin).toBe(true)
     expect(result.vram.requiredBytes).toBeLessThanOrEqual(autoSafetyMargin * availableBytes(rtx4090))
-    expect(result.params).toMatchObject({ method: 'lora', precision: 'bf16', packing: false, epochs: 2, learning_rate: 2e-4 })
+    expect(result.method).toBe('lora')
+    expect(result.params).toMatchObject({ precision: 'bf16', packing: false, epochs: 2, learning_rate: 2e-4 })
+    // run.json params, every field set: they validate against the runtime's schema.
+    expect(trainingParamsSchema.safeParse(result.params).success).toBe(true)
     // max length: the longest example (849) is within 1.25 × p95, rounded up to 64 → 896
     expect(stats.maxTokens).toBe(849)
     expect(result.params.max_length).toBe(896)
@@ -71,7 +75,7 @@ describe('chooseAutoParameters', () => {
   it('turns on checkpointing or QLoRA only when needed, and uses fp16 where there is no bf16', () => {
     const result = chooseAutoParameters({ model: llama8b, devices: [t4], tokenStats: stats, datasetSize: 2000 })
     expect(result.params.precision).toBe('fp16')
-    expect(result.params.method).toBe('qlora')
+    expect(result.method).toBe('qlora')
     expect(result.params.gradient_checkpointing).toBe(true)
     expect(result.withinMargin).toBe(true)
     expect(result.choices.find((choice) => choice.field === 'method')?.reason).toMatch(/QLoRA/)
@@ -89,7 +93,8 @@ describe('chooseAutoParameters', () => {
   it('trains the tiny demo fully on the CPU, and picks the GPU with the most free memory', () => {
     const cpu: DeviceTarget = { kind: 'cpu', label: 'CPU', memoryTotalBytes: 8 * GiB, cores: 4 }
     const demo = chooseAutoParameters({ model: tinyDemoArchitecture, devices: [cpu], tokenStats: stats, datasetSize: 2000 })
-    expect(demo.params).toMatchObject({ method: 'full', precision: 'fp32' })
+    expect(demo.method).toBe('full')
+    expect(demo.params.precision).toBe('fp32')
     expect(demo.time?.lowSeconds).toBeGreaterThan(0)
     const busy = gpuTarget({ index: 0, name: 'NVIDIA GeForce RTX 4090', memoryTotalBytes: 24 * GiB, memoryUsedBytes: 20 * GiB, memoryFreeBytes: 4 * GiB, driverVersion: null, computeCapability: '8.9', utilizationPercent: 90, migEnabled: false, source: 'nvidia-smi' })
     const idle = gpuTarget({ index: 1, name: 'NVIDIA GeForce RTX 3090', memoryTotalBytes: 24 * GiB, memoryUsedBytes: 1 * GiB, memoryFreeBytes: 23 * GiB, driverVersion: null, computeCapability: '8.6', utilizationPercent: 0, migEnabled: false, source: 'nvidia-smi' })

@@ -214,7 +214,7 @@ export const estimateCommand: CliCommand = {
     try {
       if (values.auto) {
         auto = chooseAutoParameters({ model: model.architecture, parameterCount: model.parameters?.total ?? null, devices, tokenStats, datasetSize: tokenStats?.exampleCount ?? 1000 })
-        params = auto.params
+        params = { ...auto.params, method: auto.method }
       }
       estimate = estimateTraining({ model: model.architecture, parameterCount: model.parameters?.total ?? null, params, devices, tokenStats })
     } catch (error) {
@@ -223,7 +223,7 @@ export const estimateCommand: CliCommand = {
     }
 
     if (values.json) {
-      io.out(JSON.stringify({ model, gpuStatus, tokenStats: statsForJson(tokenStats), auto: auto ? { params: auto.params, choices: auto.choices, device: auto.device.label, withinMargin: auto.withinMargin } : null, estimate }, null, 2))
+      io.out(JSON.stringify({ model, gpuStatus, tokenStats: statsForJson(tokenStats), auto: auto ? { method: auto.method, params: auto.params, choices: auto.choices, device: auto.device.label, withinMargin: auto.withinMargin } : null, estimate }, null, 2))
       return 0
     }
 
