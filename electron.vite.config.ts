@@ -12,9 +12,12 @@ export default defineConfig({
       rollupOptions: {
         input: {
           'electron-main': resolve(__dirname, 'src/main/electron/main.ts'),
-          cli: resolve(__dirname, 'src/main/cli/main.ts')
+          cli: resolve(__dirname, 'src/main/cli/main.ts'),
+          // Loaded with `new Worker(new URL('./token-stats-worker.js', import.meta.url))` from a
+          // chunk, so chunks and this entry share one folder.
+          'token-stats-worker': resolve(__dirname, 'src/main/core/tokens/token-stats-worker.ts')
         },
-        output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' }
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' }
       }
     }
   },
