@@ -1,28 +1,17 @@
 import { once } from 'node:events'
 import fs from 'node:fs'
-import type { FormattedExample } from '../../../shared/dataset/formatted-example'
-import { isChatExample } from '../../../shared/dataset/formatted-example'
 
 const bufferBytes = 4 * 1024 * 1024
 
-const hexDigits = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]
-// The short JSON escapes; other bytes below 0x20 become \u00XX, as JSON.stringify writes them.
-const shortEscapes: Record<number, number> = { 8: 98, 9: 116, 10: 110, 12: 102, 13: 114, 34: 34, 92: 92 }
-const keyPrompt = Buffer.from('{"prompt":')
-const keyResponse = Buffer.from(',"response":')
-const keyText = Buffer.from('{"text":')
-const keyRow = Buffer.from(',"row":')
-
 /**
- * Appends lines to a file through a 4 MiB buffer: each line is encoded into the buffer as it
- * comes (so the string can be collected at once), and full buffers go to the disk while the
- * next rows are parsed. Memory stays at a few buffers whatever the file size.
+ * Appends JSON lines (the dropped-rows list) to a file through a 4 MiB buffer: each line is
+ * encoded into the buffer as it comes, and full buffers go to the disk while the next rows are
+ * parsed. Training examples go through ExampleFileWriter instead.
  */
 export class JsonlWriter {
   private readonly stream: fs.WriteStream
   private buffer = Buffer.allocUnsafe(bufferBytes)
   private used = 0
-  private scratch = Buffer.allocUnsafe(64 * 1024)
   lines = 0
 
   constructor(
@@ -43,69 +32,6 @@ export class JsonlWriter {
     this.used += this.buffer.write(line, this.used)
     this.buffer[this.used++] = 10
     this.lines++
-  }
-
-  /**
-   * Appends one example as `{"prompt":..,"response":..,"row":N}` or `{"text":..,"row":N}`:
-   * the same JSON as jsonLine (JSON.stringify), written straight as UTF-8. The string is encoded
-   * natively, then only the bytes JSON must escape are rewritten, which is several times faster
-   * than JSON.stringify on long text. Lone UTF-16 surrogates (only a broken UTF-16 file has them)
-   * become U+FFFD, since UTF-8 cannot hold them.
-   */
-  addExample(example: FormattedExample, row: number): void {
-    const chat = isChatExample(example)
-    const first = chat ? example.prompt : example.text
-    const second = chat ? example.response : ''
-    // Worst case: every character a control character written as \u00XX (6 bytes).
-    const worst = (first.length + second.length) * 6 + 64
-    if (this.used + worst > this.buffer.length) {
-      this.send()
-      if (worst > this.buffer.length) this.buffer = Buffer.allocUnsafe(worst)
-    }
-    this.copy(chat ? keyPrompt : keyText)
-    this.writeJsonString(first)
-    if (chat) {
-      this.copy(keyResponse)
-      this.writeJsonString(second)
-    }
-    this.copy(keyRow)
-    this.used += this.buffer.write(String(row), this.used, 'latin1')
-    this.buffer[this.used++] = 125
-    this.buffer[this.used++] = 10
-    this.lines++
-  }
-
-  private copy(bytes: Buffer): void {
-    bytes.copy(this.buffer, this.used)
-    this.used += bytes.length
-  }
-
-  private writeJsonString(value: string): void {
-    if (this.scratch.length < value.length * 3) this.scratch = Buffer.allocUnsafe(value.length * 3)
-    const scratch = this.scratch
-    const length = scratch.write(value, 0)
-    const out = this.buffer
-    let at = this.used
-    out[at++] = 34
-    for (let i = 0; i < length; i++) {
-      const byte = scratch[i] as number
-      if (byte >= 32 && byte !== 34 && byte !== 92) {
-        out[at++] = byte
-        continue
-      }
-      out[at++] = 92
-      const short = shortEscapes[byte]
-      if (short !== undefined) out[at++] = short
-      else {
-        out[at++] = 117
-        out[at++] = 48
-        out[at++] = 48
-        out[at++] = hexDigits[byte >> 4] as number
-        out[at++] = hexDigits[byte & 15] as number
-      }
-    }
-    out[at++] = 34
-    this.used = at
   }
 
   private send(): void {

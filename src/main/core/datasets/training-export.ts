@@ -26,6 +26,8 @@ import { ColumnStatsCollector } from './column-stats'
 import type { CsvScanOptions, CsvScanResult, ScanProgress } from './csv-scan'
 import { scanCsv } from './csv-scan'
 import type { DatasetIndex } from './dataset-index'
+import type { ExampleFileWriter } from './example-file-writer'
+import { ExampleWriterThread } from './example-file-writer'
 import { JsonlWriter, splitLinesByPosition } from './jsonl-files'
 
 export const trainFileName = 'train.jsonl'
@@ -116,7 +118,7 @@ class InvalidRowsCollector {
 
 /**
  * One line of train.jsonl / valid.jsonl, the fixed contract with the Python runtime. The
- * writer (JsonlWriter.addExample) produces the same bytes without building this string.
+ * writer (ExampleFileWriter) produces the same bytes without building this string.
  */
 export function jsonLine(example: FormattedExample, row: number): string {
   return isChatExample(example)
@@ -264,19 +266,20 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
   const invalid = new InvalidRowsCollector()
   const drop = options.dropInvalidRows === true
   const plan = planSplit(options.split)
-  const train = new JsonlWriter(trainPartial)
-  const writers: JsonlWriter[] = [train]
-  const candidates = plan.kind === 'reservoir' ? new JsonlWriter(candidatesPartial) : null
-  if (candidates) writers.push(candidates)
+  const thread = new ExampleWriterThread()
+  const train = thread.open(trainPartial)
+  const exampleWriters: ExampleFileWriter[] = [train]
+  const candidates = plan.kind === 'reservoir' ? thread.open(candidatesPartial) : null
+  if (candidates) exampleWriters.push(candidates)
   let droppedWriter: JsonlWriter | null = null
   if (drop) {
     droppedWriter = new JsonlWriter(partial(droppedRowsFileName))
     created.push(droppedWriter.filePath)
-    writers.push(droppedWriter)
     invalid.writer = droppedWriter
   }
   const flushAll = async (): Promise<void> => {
-    for (const writer of writers) await writer.flush()
+    for (const writer of exampleWriters) await writer.flush()
+    await droppedWriter?.flush()
   }
   try {
     let position = 0
@@ -303,8 +306,8 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
     const split = options.split
     let validationFile: { pass: PassResult; dropped: number } | null = null
     if (split?.kind === 'file') {
-      const writer = new JsonlWriter(validationPartial)
-      writers.push(writer)
+      const writer = thread.open(validationPartial)
+      exampleWriters.push(writer)
       const before = invalid.report.count
       const validationPass = await formatPass(
         split.path,
@@ -399,7 +402,8 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
     await fs.promises.rename(summaryPartial, path.join(outDir, summaryFileName))
     return summary
   } finally {
-    for (const writer of writers) writer.abandon()
+    await thread.stop()
+    droppedWriter?.abandon()
     await Promise.all(created.map((file) => fs.promises.rm(file, { force: true })))
   }
 }
