@@ -9,6 +9,8 @@
  *   or another program taking memory would make it run out.
  * - does not fit: > 100 %.
  */
+
+import { formatGiB } from '../units'
 export type Verdict = 'fits' | 'tight' | 'does-not-fit'
 
 export const fitsThreshold = 0.9
@@ -24,9 +26,7 @@ export interface FitJudgement {
   summary: string
 }
 
-function gib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`
-}
+const gib = (bytes: number): string => formatGiB(bytes, 1)
 
 export function judgeFit(requiredBytes: number, availableBytes: number, deviceName: string): FitJudgement {
   const ratio = availableBytes > 0 ? requiredBytes / availableBytes : Number.POSITIVE_INFINITY

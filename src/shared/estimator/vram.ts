@@ -6,6 +6,7 @@ import { blockLinears, countParameters } from './model-layers'
 import type { AttentionImplementation, EstimateParams, ResolvedPrecision, TrainingPrecision } from './training-params'
 import type { TrainingStack } from './training-stack'
 import { localTuneStack } from './training-stack'
+import { formatGiB } from '../units'
 
 /**
  * Peak memory of one training step as a breakdown. Every term's formula is written where it
@@ -107,9 +108,7 @@ export function peakSequenceLength(params: Pick<EstimateParams, 'max_length' | '
   return Math.min(params.max_length, longestExampleTokens)
 }
 
-function gib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`
-}
+const gib = (bytes: number): string => formatGiB(bytes)
 
 function count(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`

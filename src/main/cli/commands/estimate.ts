@@ -19,6 +19,7 @@ import { readTrainingTexts, TrainingFileError } from '../../core/tokens/training
 import type { CliCommand, CliIo } from '../command'
 import { UsageError } from '../command'
 import { formatParameterCount } from './models'
+import { formatGiB } from '../../../shared/units'
 
 const usage = [
   'localtune estimate --model <id|path> [options]',
@@ -60,9 +61,7 @@ function oneOf<T extends string>(value: string | undefined, flag: string, allowe
   return value as T
 }
 
-export function formatGiB(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`
-}
+export { formatGiB }
 
 export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${Math.max(1, Math.round(seconds))}s`

@@ -7,6 +7,7 @@ import { ingestCsv } from '../../core/datasets/csv-ingest'
 import { delimiterNames } from '../../core/datasets/csv-layout-detection'
 import type { CliCommand, CliIo } from '../command'
 import { UsageError } from '../command'
+import { formatBytes } from '../../../shared/units'
 
 const encodingNames = {
   'utf-8': 'UTF-8',
@@ -17,18 +18,6 @@ const encodingNames = {
 } as const
 
 const severityMarks = { error: 'ERROR', warning: 'warn ', info: 'info ' } as const
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
-}
 
 const count = (value: number): string => value.toLocaleString('en-US')
 

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import type { DoctorReport, MachineCheck, PythonRuntimeStatus } from '../../../shared/contract'
 import type { ElectronBinaryStatus } from '../electron-binary'
 import type { DatabaseStatus } from '../store/database'
+import { formatGiB } from '../../../shared/units'
 
 export interface GpuFacts {
   status: 'ok' | 'none' | 'error'
@@ -31,7 +32,7 @@ function homeIsWritable(home: string): boolean {
 }
 
 function gib(bytes: number | null): string {
-  return bytes === null ? 'unknown' : `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+  return bytes === null ? 'unknown' : formatGiB(bytes, 1)
 }
 
 /** Turns the machine's facts into checks a person can act on, each with its fix. */

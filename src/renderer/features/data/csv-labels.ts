@@ -1,4 +1,5 @@
 import type { CsvDelimiter, LineEnding, TextEncodingName } from '../../../shared/dataset/types'
+import { formatBytes } from '../../../shared/units'
 
 // How the file's layout reads to a person (the CLI's `localtune inspect` uses the same words).
 export const encodingLabels: Record<TextEncodingName, string> = {
@@ -13,17 +14,7 @@ export const delimiterLabels: Record<CsvDelimiter, string> = { ',': 'comma', ';'
 
 export const lineEndingLabels: Record<LineEnding, string> = { lf: 'LF (Unix)', crlf: 'CRLF (Windows)', cr: 'CR (old Mac)' }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
-}
+export { formatBytes }
 
 export const formatCount = (value: number): string => value.toLocaleString('en-US')
 
