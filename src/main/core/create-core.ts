@@ -4,6 +4,9 @@ import { findAppRoot, pythonRuntimeDir } from './app-root'
 import { datasetsHandlers } from './datasets/datasets-handlers'
 import { electronBinaryStatus } from './electron-binary'
 import { EventHub } from './event-hub'
+import { hardwareService, type HardwareServiceOptions } from './estimate/hardware-handlers'
+import { modelsHandlers } from './estimate/models-handlers'
+import { tokensHandlers } from './estimate/tokens-handlers'
 import { detectHardware } from './hardware/detect-hardware'
 import type { HardwareSnapshot } from '../../shared/hardware/types'
 import { projectsHandlers } from './projects/projects-handlers'
@@ -20,6 +23,8 @@ export interface CoreOptions {
   home?: string
   /** Stop timeout and push pacing of training runs (tests shorten them). */
   runs?: RunSupervisorOptions
+  /** GPU detection and live memory polling (tests pass fakes and short leases). */
+  hardware?: Pick<HardwareServiceOptions, 'detect' | 'lease' | 'maxAgeMs'>
 }
 
 export interface Core {
@@ -71,6 +76,7 @@ export function createCore(options: CoreOptions = {}): Core {
   // Created with the core so its recovery runs at every start: runs a crashed LocalTune left
   // behind are marked before anyone lists them.
   const runs = new RunSupervisor({ home, appRoot, db, events, env, runtimeDir, pythonRuntime }, options.runs)
+  const machine = hardwareService({ env, events, ...options.hardware })
 
   const handlers: ContractHandlers = {
     'system.doctor': async ({ refresh }) => {
@@ -100,7 +106,10 @@ export function createCore(options: CoreOptions = {}): Core {
     },
     ...runsHandlers(runs),
     ...datasetsHandlers({ home, db, events }),
-    ...projectsHandlers({ home, db, runs })
+    ...projectsHandlers({ home, db, runs }),
+    ...machine.handlers,
+    ...modelsHandlers({ db, env }),
+    ...tokensHandlers({ home, env })
   }
 
   return {
@@ -114,6 +123,7 @@ export function createCore(options: CoreOptions = {}): Core {
     runs,
     pythonRuntime,
     close: () => {
+      void machine.close()
       runs.close()
       db.close()
     }

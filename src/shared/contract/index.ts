@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { ChannelDefinition, EventStreamDefinition } from './define'
 import { datasetsChannels, datasetsEventStreams } from './datasets'
+import { hardwareChannels, hardwareEventStreams, modelsChannels, tokensChannels } from './estimate'
 import { projectsChannels } from './projects'
 import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
@@ -8,6 +9,7 @@ import { systemChannels } from './system'
 
 export * from './datasets'
 export * from './define'
+export * from './estimate'
 export * from './projects'
 export * from './runs'
 export * from './runtime'
@@ -23,14 +25,18 @@ export const channels = {
   ...runtimeChannels,
   ...runsChannels,
   ...datasetsChannels,
-  ...projectsChannels
+  ...projectsChannels,
+  ...hardwareChannels,
+  ...modelsChannels,
+  ...tokensChannels
 } satisfies Record<string, ChannelDefinition>
 
 /** Every event stream the core pushes to the renderer. */
 export const eventStreams = {
   ...runtimeEventStreams,
   ...runsEventStreams,
-  ...datasetsEventStreams
+  ...datasetsEventStreams,
+  ...hardwareEventStreams
 } satisfies Record<string, EventStreamDefinition>
 
 export type Channels = typeof channels

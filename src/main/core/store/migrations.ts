@@ -107,5 +107,15 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN final_dir TEXT;
       CREATE INDEX runs_by_device_queue ON runs(device_key, status, queued_at);
     `
+  },
+  {
+    version: 3,
+    name: 'model folders the user added on the Model screen',
+    sql: `
+      CREATE TABLE model_folders (
+        path TEXT PRIMARY KEY,
+        added_at TEXT NOT NULL
+      );
+    `
   }
 ]

@@ -1,0 +1,118 @@
+import { z } from 'zod'
+import type { ModelArchitecture } from '../estimator/model-architecture'
+import type { ModelCatalogEntry } from '../estimator/model-catalog-entry'
+import type { TokenStats } from '../estimator/token-stats'
+import type { CpuInfo, GpuDetectionStatus, GpuInfo, GpuMemorySample, HardwareSnapshot } from '../hardware/types'
+
+/**
+ * Runtime schemas of the plain data the estimate screens receive: the hardware snapshot, live
+ * memory readings, model catalog entries (with the parsed architecture the estimator needs)
+ * and token statistics. Each `satisfies` the shared TypeScript type it mirrors, so the two
+ * cannot drift apart without a type error.
+ */
+
+export const gpuInfoSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  memoryTotalBytes: z.number().nonnegative(),
+  memoryUsedBytes: z.number().nonnegative().nullable(),
+  memoryFreeBytes: z.number().nonnegative().nullable(),
+  driverVersion: z.string().nullable(),
+  computeCapability: z.string().nullable(),
+  utilizationPercent: z.number().nullable(),
+  migEnabled: z.boolean(),
+  source: z.enum(['nvidia-smi', 'systeminformation'])
+}) satisfies z.ZodType<GpuInfo>
+
+export const gpuDetectionStatusSchema = z.object({
+  code: z.enum(['ok', 'no-nvidia-gpu', 'nvidia-smi-missing', 'nvidia-smi-timeout', 'nvidia-smi-failed', 'nvidia-smi-unreadable']),
+  message: z.string(),
+  action: z.string().nullable()
+}) satisfies z.ZodType<GpuDetectionStatus>
+
+export const cpuInfoSchema = z.object({
+  model: z.string(),
+  physicalCores: z.number().int().min(1),
+  logicalCores: z.number().int().min(1)
+}) satisfies z.ZodType<CpuInfo>
+
+export const hardwareSnapshotSchema = z.object({
+  takenAt: z.string(),
+  gpus: z.array(gpuInfoSchema),
+  gpuStatus: gpuDetectionStatusSchema,
+  cpu: cpuInfoSchema,
+  memoryTotalBytes: z.number().nonnegative(),
+  memoryAvailableBytes: z.number().nonnegative(),
+  mode: z.enum(['gpu', 'cpu'])
+}) satisfies z.ZodType<HardwareSnapshot>
+
+export const gpuMemorySampleSchema = z.object({
+  takenAt: z.string(),
+  gpus: z.array(z.object({ index: z.number().int().min(0), memoryUsedBytes: z.number().nonnegative().nullable(), memoryTotalBytes: z.number().nonnegative() })),
+  error: z.string().nullable()
+}) satisfies z.ZodType<GpuMemorySample>
+
+const positiveInt = z.number().int().positive()
+
+export const modelArchitectureSchema = z.object({
+  modelType: z.string(),
+  architecture: z.string().nullable(),
+  hiddenSize: positiveInt,
+  numLayers: positiveInt,
+  numAttentionHeads: positiveInt,
+  numKeyValueHeads: positiveInt,
+  headDim: positiveInt,
+  intermediateSize: positiveInt,
+  vocabSize: positiveInt,
+  tieWordEmbeddings: z.boolean(),
+  maxPositionEmbeddings: positiveInt.nullable(),
+  dtype: z.enum(['float32', 'bfloat16', 'float16']).nullable(),
+  mlp: z.enum(['gated', 'plain']),
+  norm: z.enum(['rms', 'layer']),
+  normsPerLayer: z.union([z.literal(1), z.literal(2)]),
+  fusedQkv: z.boolean(),
+  attentionBias: z.boolean(),
+  mlpBias: z.boolean(),
+  learnedPositions: z.boolean(),
+  quantization: z.string().nullable(),
+  slidingWindow: z.number().nullable(),
+  isTinyDemo: z.boolean()
+}) satisfies z.ZodType<ModelArchitecture>
+
+/** One model LocalTune can train (src/shared/estimator/model-catalog-entry.ts), as the Model screen lists it. */
+export const modelCatalogEntrySchema = z.object({
+  id: z.string().min(1),
+  displayName: z.string().min(1),
+  source: z.enum(['built-in', 'hf-cache', 'folder']),
+  path: z.string().nullable(),
+  revision: z.string().nullable(),
+  architecture: modelArchitectureSchema.nullable(),
+  parameters: z
+    .object({
+      total: z.number().nonnegative(),
+      byDtype: z.record(z.string(), z.number().nonnegative()),
+      source: z.enum(['safetensors', 'config', 'built-in'])
+    })
+    .nullable(),
+  weightBytes: z.number().nonnegative().nullable(),
+  hasTokenizer: z.boolean(),
+  hasChatTemplate: z.boolean(),
+  isDemo: z.boolean(),
+  cpuCapable: z.boolean(),
+  problems: z.array(z.string())
+}) satisfies z.ZodType<ModelCatalogEntry>
+export type { ModelCatalogEntry }
+
+export const tokenStatsSchema = z.object({
+  exampleCount: z.number().int().nonnegative(),
+  totalTokens: z.number().nonnegative(),
+  minTokens: z.number().nonnegative(),
+  meanTokens: z.number().nonnegative(),
+  p50Tokens: z.number().nonnegative(),
+  p95Tokens: z.number().nonnegative(),
+  maxTokens: z.number().nonnegative(),
+  histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int().nonnegative() })),
+  counts: z.array(z.number().int().nonnegative()),
+  approximate: z.boolean(),
+  method: z.string()
+}) satisfies z.ZodType<TokenStats>

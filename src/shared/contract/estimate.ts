@@ -1,0 +1,96 @@
+import { z } from 'zod'
+import { defineChannel, defineEventStream } from './define'
+import { gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, tokenStatsSchema } from './estimate-schemas'
+
+export * from './estimate-schemas'
+
+/**
+ * What the Model and Parameters & estimate screens ask the core: the machine, the models on
+ * disk, and the token statistics of the draft training file. The estimate itself is computed
+ * in the renderer with the pure estimator (src/shared/estimator), so it follows every keystroke
+ * without a round trip; these channels only bring it its inputs.
+ */
+
+export const modelFolderListSchema = z.object({
+  models: z.array(modelCatalogEntrySchema),
+  /** The user's remembered model folders. */
+  folders: z.array(z.string()),
+  /** The Hugging Face cache folder that was scanned (HF_HUB_CACHE, HF_HOME or the default). */
+  cacheDir: z.string(),
+  /** Folders or entries that could not be read, in words (the rest of the list is still good). */
+  problems: z.array(z.string())
+})
+export type ModelFolderList = z.infer<typeof modelFolderListSchema>
+
+const folderPath = z.string().trim().min(1, 'Give the folder that holds the model (its config.json), or a folder of such folders.')
+
+export const hardwareChannels = {
+  'hardware.snapshot': defineChannel({
+    summary: 'The GPUs (memory, driver, compute capability, utilisation), CPU and RAM as detected now',
+    request: z.object({ refresh: z.boolean().default(false) }),
+    response: hardwareSnapshotSchema
+  }),
+  'hardware.watch': defineChannel({
+    summary: 'Start or stop live GPU memory readings (hardware.vram) for one open panel',
+    request: z.object({
+      on: z.boolean(),
+      /** One id per open panel: polling runs while any panel holds an unexpired lease. */
+      watcherId: z.string().min(1).max(100).default('default')
+    }),
+    response: z.object({
+      watching: z.boolean(),
+      intervalMs: z.number().int().positive(),
+      /** Renew (`on: true` again) within this long or the readings stop: a closed window cannot leave the poller running. */
+      leaseMs: z.number().int().positive()
+    })
+  })
+}
+
+export const modelsChannels = {
+  'models.list': defineChannel({
+    summary: 'Every model LocalTune can train: the built-in demo, the Hugging Face cache and the remembered folders',
+    request: z.object({ folders: z.array(folderPath).optional() }),
+    response: modelFolderListSchema
+  }),
+  'models.add-folder': defineChannel({
+    summary: 'Remember a folder of models and list what it holds',
+    request: z.object({ path: folderPath }),
+    response: modelFolderListSchema.extend({ added: z.string(), found: z.array(modelCatalogEntrySchema) })
+  }),
+  'models.remove-folder': defineChannel({
+    summary: 'Forget a remembered model folder (nothing on disk is touched)',
+    request: z.object({ path: folderPath }),
+    response: modelFolderListSchema
+  }),
+  'models.resolve': defineChannel({
+    summary: 'Find a Hugging Face model id in the local cache; explains what to do when it is not there (LocalTune is offline)',
+    request: z.object({ id: z.string().trim().min(1, 'Type a Hugging Face model id such as "Qwen/Qwen2.5-0.5B-Instruct".') }),
+    response: modelCatalogEntrySchema
+  })
+}
+
+export const tokensChannels = {
+  'tokens.stats': defineChannel({
+    summary: "Token counts of a training file with the model's own tokenizer, or a labelled approximation",
+    request: z
+      .object({
+        /** The draft of an imported dataset: <home>/drafts/<datasetId>/train.jsonl (written by datasets.export). */
+        datasetId: z.string().min(1).optional(),
+        /** Any train.jsonl written by LocalTune. */
+        trainJsonlPath: z.string().min(1).optional(),
+        model: z.object({ id: z.string().min(1), path: z.string().min(1).nullable() })
+      })
+      .refine((request) => (request.datasetId === undefined) !== (request.trainJsonlPath === undefined), {
+        message: 'Give either datasetId or trainJsonlPath (exactly one).',
+        path: ['trainJsonlPath']
+      }),
+    response: z.object({ trainPath: z.string(), stats: tokenStatsSchema })
+  })
+}
+
+export const hardwareEventStreams = {
+  'hardware.vram': defineEventStream({
+    summary: 'A reading of every GPU’s memory, every few seconds while a panel watches',
+    payload: gpuMemorySampleSchema
+  })
+}
