@@ -35,7 +35,9 @@ export async function invoke<C extends ChannelName>(channel: C, request: Request
 }
 
 const listeners = new Set<EventListener>()
+const reconnectListeners = new Set<() => void>()
 let socket: WebSocket | null = null
+let socketWasClosed = false
 let bridgeUnsubscribe: (() => void) | null = null
 
 function dispatch(event: string, payload: unknown): void {
@@ -49,8 +51,14 @@ function connectSocket(): void {
     const data = JSON.parse(String(message.data)) as { event: string; payload: unknown }
     dispatch(data.event, data.payload)
   }
+  socket.onopen = () => {
+    if (!socketWasClosed) return
+    socketWasClosed = false
+    for (const listener of reconnectListeners) listener()
+  }
   socket.onclose = () => {
     socket = null
+    socketWasClosed = true
     // The host restarted or the network blipped: reconnect while anyone is listening.
     if (listeners.size > 0) setTimeout(connectSocket, 1000)
   }
@@ -64,6 +72,17 @@ export function subscribe(listener: EventListener): () => void {
   if (!bridge && !socket) connectSocket()
   return () => {
     listeners.delete(listener)
+  }
+}
+
+/**
+ * Called when the event stream is back after a break (the browser host restarted, the network
+ * blipped): events of the gap are lost, so views that show live data fetch what they missed.
+ */
+export function onEventsReconnected(listener: () => void): () => void {
+  reconnectListeners.add(listener)
+  return () => {
+    reconnectListeners.delete(listener)
   }
 }
 

@@ -1,3 +1,4 @@
+import { DemoPanel } from '../demo/demo-panel'
 import { MachineStatus } from '../machine/machine-status'
 import { RuntimeSetupPanel } from '../machine/runtime-setup-panel'
 import { useMachineReport } from '../../stores/machine-store'
@@ -13,6 +14,7 @@ export function WelcomeScreen() {
           exactly what will be trained, whether it fits your GPU and how long it will take, before anything runs.
         </p>
       </section>
+      <DemoPanel />
       <MachineStatus />
       {report && <RuntimeSetupPanel report={report} />}
     </div>

@@ -1,0 +1,42 @@
+import { expect, type Locator, type Page } from '@playwright/test'
+
+/** TRAIN: the live run (status, progress, loss chart, terminal, stop and resume). */
+export class TrainPage {
+  readonly chart: Locator
+  readonly status: Locator
+  readonly terminal: Locator
+  readonly stop: Locator
+  readonly resume: Locator
+  readonly lastCheckpoint: Locator
+  readonly progress: Locator
+  readonly seeResults: Locator
+
+  constructor(readonly page: Page) {
+    this.chart = page.getByRole('region', { name: 'Loss' }).getByTestId('loss-chart')
+    this.status = page.getByTestId('run-status')
+    this.terminal = page.getByTestId('run-terminal')
+    this.stop = page.getByRole('button', { name: 'Stop', exact: true })
+    this.resume = page.getByRole('button', { name: 'Resume', exact: true })
+    this.lastCheckpoint = page.getByTestId('last-checkpoint')
+    this.progress = page.getByTestId('run-progress')
+    this.seeResults = page.getByRole('button', { name: 'See results' })
+  }
+
+  /** Points of the train loss curve that are on the canvas now. */
+  async points(): Promise<number> {
+    return Number((await this.chart.getAttribute('data-points')) ?? '0')
+  }
+
+  async lastStep(): Promise<number> {
+    return Number((await this.chart.getAttribute('data-last-step')) || '0')
+  }
+
+  async waitForPoints(atLeast: number, timeout = 90_000): Promise<number> {
+    await expect.poll(() => this.points(), { timeout, message: `the loss curve should reach ${atLeast} points` }).toBeGreaterThanOrEqual(atLeast)
+    return this.points()
+  }
+
+  async waitForStatus(status: string | RegExp, timeout = 90_000): Promise<void> {
+    await expect(this.status).toHaveAttribute('data-status', status, { timeout })
+  }
+}

@@ -1,0 +1,84 @@
+import { expect, screenshotForReadme, test } from '../fixtures/app'
+import { DemoPanel } from '../pages/demo-panel'
+import { HistoryPage } from '../pages/history-page'
+import { ResultsPage } from '../pages/results-page'
+import { TrainPage } from '../pages/train-page'
+
+// The tiny demo model trains for real on the CPU (about a second per step on 2 cores): keep it short.
+const demoSteps = 40
+
+test('the demo trains live: stop, resume, reload mid-run, finish, playground, and the run survives a host restart', async ({ app }) => {
+  test.setTimeout(420_000)
+  const page = app.page
+
+  // Welcome: the plan is shown before anything starts.
+  const demo = new DemoPanel(page)
+  await expect(demo.plan).toContainText('sample-chat.csv')
+  await expect(demo.plan).toContainText('localtune/tiny-demo')
+  await expect(demo.plan).toContainText('CPU')
+  await expect(page.getByTestId('demo-time')).toContainText(/about \d+:\d\d–\d+:\d\d/)
+  await demo.startDemo(demoSteps)
+
+  // Train: the curve gains points live and the terminal shows the runtime's progress bar.
+  const train = new TrainPage(page)
+  await expect(page.getByRole('heading', { name: 'Train', level: 2 })).toBeVisible()
+  const runId = (await page.getByTestId('run-id').textContent()) ?? ''
+  expect(runId).toMatch(/^\d{8}-\d{6}-/)
+  const first = await train.waitForPoints(1)
+  await train.waitForPoints(first + 3)
+  // xterm draws only while it is on screen.
+  await train.terminal.scrollIntoViewIfNeeded()
+  await expect(train.terminal).toContainText(new RegExp(`train\\s+\\d+%.*\\d+/${demoSteps}`))
+  await train.waitForPoints(6)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await screenshotForReadme(page, '04-train')
+
+  // Stop: it finishes the step, saves a checkpoint and says so.
+  await train.stop.click()
+  await train.waitForStatus('stopped')
+  await expect(train.lastCheckpoint).toBeVisible()
+  const stoppedAt = await train.lastStep()
+  expect(Number(await train.lastCheckpoint.getAttribute('data-step'))).toBe(stoppedAt)
+  const pointsAtStop = await train.points()
+  expect(pointsAtStop).toBe(stoppedAt)
+
+  // Resume: the same curve continues past the stop step.
+  await train.resume.click()
+  await train.waitForStatus(/running|queued/)
+  await train.waitForPoints(pointsAtStop + 2)
+  expect(await train.lastStep()).toBeGreaterThan(stoppedAt)
+
+  // Reload mid-run: the screen comes back to the live run and keeps growing.
+  const beforeReload = await train.points()
+  await page.reload()
+  await expect(page.getByTestId('run-id')).toHaveText(runId)
+  await train.waitForStatus('running')
+  await train.waitForPoints(beforeReload + 2)
+  await train.terminal.scrollIntoViewIfNeeded()
+  await expect(train.terminal).toContainText('Resuming run')
+
+  // Finish.
+  await train.waitForStatus('completed', 180_000)
+  expect(await train.points()).toBe(demoSteps)
+
+  // Results: files, snippet, and a streamed playground answer next to the base model's.
+  const results = new ResultsPage(page)
+  await train.seeResults.click()
+  await expect(results.outputDir).toContainText(runId)
+  await expect(results.files).toContainText('README.md')
+  await expect(results.snippet).toContainText(`localtune generate ${runId}`)
+  await expect(results.prompt).toHaveValue(/### Instruction:[\s\S]*### Response: $/)
+  await results.generate.click()
+  await expect(results.tunedAnswer).toHaveAttribute('data-state', 'done', { timeout: 60_000 })
+  await expect(results.baseAnswer).toHaveAttribute('data-state', 'done', { timeout: 60_000 })
+  expect(((await results.tunedAnswer.locator('pre').textContent()) ?? '').trim().length).toBeGreaterThan(0)
+  await screenshotForReadme(page, '05-results')
+
+  // History survives a restart of the host.
+  await app.restart()
+  const history = new HistoryPage(app.page)
+  await history.open()
+  await expect(history.run(runId)).toContainText('Completed')
+  await expect(history.run(runId)).toContainText('localtune/tiny-demo')
+  await screenshotForReadme(app.page, '06-history')
+})

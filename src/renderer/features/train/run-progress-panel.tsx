@@ -1,0 +1,75 @@
+import type { RunDetail } from '../../../shared/contract'
+import { useLastEval, useLiveProgress, useLiveRunStarted, useProjectEstimate } from '../../stores/live-run-store'
+import { formatBytes, formatCount, formatDuration, formatLearningRate, formatLoss, isLiveStatus } from '../runs/run-labels'
+
+function MemoryFigures({ run }: { run: RunDetail }) {
+  const progress = useLiveProgress()
+  const estimate = useProjectEstimate()
+  if (run.device === 'cpu') {
+    return (
+      <>
+        <dt>Memory</dt>
+        <dd data-testid="memory-figures">Not measured on the CPU (GPU memory is measured when training on a GPU).</dd>
+      </>
+    )
+  }
+  const peak = progress?.gpuPeakBytes ?? run.peakMemoryBytes
+  return (
+    <>
+      <dt>GPU memory now</dt>
+      <dd data-testid="memory-figures">{formatBytes(progress?.gpuAllocatedBytes)}</dd>
+      <dt>GPU memory peak</dt>
+      <dd>
+        {formatBytes(peak)}
+        {estimate ? (
+          <span className="muted">
+            {' '}
+            vs {formatBytes(estimate.peakBytes)} estimated for {estimate.deviceLabel} (verified when project “{estimate.projectName}” was created)
+          </span>
+        ) : (
+          <span className="muted"> (no verified estimate for this run)</span>
+        )}
+      </dd>
+    </>
+  )
+}
+
+/** Where the run is: step, epoch, time left, and the latest figures of the training loop. */
+export function RunProgressPanel({ run }: { run: RunDetail }) {
+  const progress = useLiveProgress()
+  const lastEval = useLastEval()
+  const started = useLiveRunStarted()
+  const total = progress?.totalSteps ?? started?.total_steps ?? run.totalSteps
+  const step = progress?.step ?? run.lastStep ?? 0
+  const live = isLiveStatus(run.status)
+  const percent = total ? Math.min(100, Math.round((step / total) * 100)) : null
+  const epochs = run.config.params.max_steps === null ? run.config.params.epochs : null
+
+  return (
+    <section className="panel" aria-labelledby="run-progress-title">
+      <header className="panel-header">
+        <h3 id="run-progress-title">Progress</h3>
+        <span className="muted small">{run.deviceLabel ?? started?.device ?? run.device}</span>
+      </header>
+      <progress className="run-progress" max={total ?? 1} value={total ? step : undefined} aria-label="Training progress" data-testid="run-progress" />
+      <p className="run-progress-text" aria-live="off">
+        Step {formatCount(step)} of {total === null ? '…' : formatCount(total)}
+        {percent !== null && ` (${percent}%)`}
+        {progress?.epoch != null && ` · epoch ${progress.epoch.toFixed(2)}${epochs ? ` of ${epochs}` : ''}`}
+        {live && progress?.etaSeconds != null && ` · about ${formatDuration(progress.etaSeconds)} left`}
+        {!live && ` · trained for ${formatDuration(run.durationSeconds)}`}
+      </p>
+      <dl className="run-figures">
+        <dt>Training loss</dt>
+        <dd data-testid="train-loss">{formatLoss(progress?.loss ?? run.finalLoss)}</dd>
+        <dt>Eval loss</dt>
+        <dd>{lastEval ? `${formatLoss(lastEval.loss)} at step ${lastEval.step}` : 'not evaluated yet'}</dd>
+        <dt>Learning rate</dt>
+        <dd>{formatLearningRate(progress?.lr)}</dd>
+        <dt>Tokens / s</dt>
+        <dd>{formatCount(progress?.tokensPerSecond)}</dd>
+        <MemoryFigures run={run} />
+      </dl>
+    </section>
+  )
+}
