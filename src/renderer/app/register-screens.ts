@@ -3,6 +3,9 @@ import { filesDropped } from '../features/data/csv-intake-service'
 import { DataScreen } from '../features/data/data-screen'
 import { installWindowFileDrop } from '../features/data/window-file-drop'
 import { HistoryScreen } from '../features/history/history-screen'
+import { ModelScreen } from '../features/model/model-screen'
+import { useParametersAvailability } from '../features/parameters/parameters-availability'
+import { ParametersScreen } from '../features/parameters/parameters-screen'
 import { ResultsScreen } from '../features/results/results-screen'
 import { startRunFeed } from '../features/runs/run-feed'
 import { TrainScreen } from '../features/train/train-screen'
@@ -12,6 +15,8 @@ import { registerScreen } from './screen-registry'
 // Every screen the app offers, in one place.
 registerScreen('welcome', { render: () => createElement(WelcomeScreen), availability: () => ({ open: true }) })
 registerScreen('data', { render: () => createElement(DataScreen), availability: () => ({ open: true }) })
+registerScreen('model', { render: () => createElement(ModelScreen), availability: () => ({ open: true }) })
+registerScreen('parameters', { render: () => createElement(ParametersScreen), availability: useParametersAvailability })
 // Train and Results show the open run, or say how to get one; History is always there.
 registerScreen('train', { render: () => createElement(TrainScreen), availability: () => ({ open: true }) })
 registerScreen('results', { render: () => createElement(ResultsScreen), availability: () => ({ open: true }) })

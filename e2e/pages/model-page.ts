@@ -1,0 +1,36 @@
+import type { Locator, Page } from '@playwright/test'
+
+/** The Model step: the catalog, its search, "Add a folder…" and the Hugging Face id lookup. */
+export class ModelPage {
+  readonly navButton: Locator
+  readonly search: Locator
+  readonly models: Locator
+  readonly folderInput: Locator
+  readonly addFolder: Locator
+  readonly hubIdInput: Locator
+  readonly findHubId: Locator
+  readonly hubIdMessage: Locator
+  readonly stepStatus: Locator
+  readonly continueButton: Locator
+
+  constructor(readonly page: Page) {
+    this.navButton = page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: /Model$/ })
+    this.search = page.getByLabel('Search models')
+    this.models = page.getByRole('list', { name: 'Models' })
+    this.folderInput = page.getByLabel('Folder path')
+    this.addFolder = page.getByRole('button', { name: 'Add folder' })
+    this.hubIdInput = page.getByLabel('Hugging Face id')
+    this.findHubId = page.getByRole('button', { name: 'Find in cache' })
+    this.hubIdMessage = page.getByTestId('hub-id-message')
+    this.stepStatus = page.getByTestId('model-step-status')
+    this.continueButton = page.getByRole('button', { name: 'Continue to Parameters & estimate' })
+  }
+
+  card(id: string): Locator {
+    return this.page.getByTestId(`model-${id}`)
+  }
+
+  async choose(id: string): Promise<void> {
+    await this.card(id).getByRole('button', { name: /^Choose/ }).click()
+  }
+}

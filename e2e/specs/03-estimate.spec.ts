@@ -1,0 +1,214 @@
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Page } from '@playwright/test'
+import { expect, screenshotForReadme, test } from '../fixtures/app'
+import { DataPage } from '../pages/data-page'
+import { ModelPage } from '../pages/model-page'
+import { ParametersPage } from '../pages/parameters-page'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const roleplayCsv = path.resolve(root, '..', 'shared', 'data', 'gpteacher-roleplay.csv')
+const gpt2Files = path.resolve(root, '..', 'shared', 'data', 'model-configs', 'openai-community--gpt2')
+
+interface SavedProject {
+  id: string
+  name: string
+  datasetId: string | null
+  method: string
+  settings: { method: string; params: Record<string, unknown> }
+  estimate: { verdict: string; peakBytes: number; deviceLabel: string; riskAccepted: boolean; details: Record<string, unknown> } | null
+  hardware: Record<string, unknown> | null
+}
+
+/** A contract call from the page itself (its cookie is the browser host's session). */
+async function callFromPage<T>(page: Page, channel: string, request: unknown): Promise<T> {
+  const envelope = await page.evaluate(
+    async ({ channel, request }) => {
+      const response = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify(request) })
+      return (await response.json()) as { ok: boolean; value?: unknown; error?: { message: string } }
+    },
+    { channel, request }
+  )
+  if (!envelope.ok) throw new Error(`${channel}: ${envelope.error?.message}`)
+  return envelope.value as T
+}
+
+// An empty Hugging Face cache for this spec's hosts, so the machine's own downloads do not decide what the lookup finds.
+let hfCache = ''
+const savedCache = process.env.HF_HUB_CACHE
+test.beforeAll(() => {
+  hfCache = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-e2e-hf-'))
+  process.env.HF_HUB_CACHE = hfCache
+})
+test.afterAll(() => {
+  if (savedCache === undefined) delete process.env.HF_HUB_CACHE
+  else process.env.HF_HUB_CACHE = savedCache
+  fs.rmSync(hfCache, { recursive: true, force: true })
+})
+
+test('CSV → demo model → Auto explained → Manual changes the estimate → verified Create Project, with the CLI printing the same peak', async ({ app }) => {
+  const page = app.page
+  const data = new DataPage(page)
+  const model = new ModelPage(page)
+  const parameters = new ParametersPage(page)
+
+  // Data: the real roleplay CSV, its suggested mapping confirmed.
+  await data.open()
+  if (app.host === 'electron') await data.fileInput.setInputFiles(roleplayCsv)
+  else await data.dropFile('gpteacher-roleplay.csv', fs.readFileSync(roleplayCsv))
+  await expect(data.rowCount).toHaveText('3,146 data rows')
+  await data.useMapping.click()
+  await expect(data.stepStatus).toContainText('The data is ready')
+  await data.continueButton.click()
+  await expect(page.getByRole('heading', { level: 2, name: 'Model' })).toBeVisible()
+
+  // Model: the built-in demo first, labelled as a demo; search filters the list.
+  const demo = model.card('localtune/tiny-demo')
+  await expect(demo).toContainText('Demo model')
+  await expect(demo).toContainText('not a real language model')
+  await expect(demo).toContainText('Built into LocalTune')
+  await expect(demo).toContainText('localtune-tiny-demo')
+  await expect(demo).toContainText('1,024')
+  await model.search.fill('no such model anywhere')
+  await expect(demo).toBeHidden()
+  await model.search.fill('demo')
+  await expect(demo).toBeVisible()
+  await model.search.fill('')
+
+  // A Hub id that is not cached: the offline explanation, no download.
+  await model.hubIdInput.fill('Qwen/Qwen2.5-0.5B-Instruct')
+  await model.findHubId.click()
+  await expect(model.hubIdMessage).toContainText('is not in the Hugging Face cache')
+  await expect(model.hubIdMessage).toContainText('offline')
+
+  // Add a folder: a GPT-2 folder (config + tokenizer) is listed with what was read from it.
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-e2e-models-'))
+  const gpt2 = path.join(folder, 'gpt2-local')
+  fs.mkdirSync(gpt2)
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(gpt2Files, file), path.join(gpt2, file))
+  await model.folderInput.fill(path.join(folder, 'missing'))
+  await model.addFolder.click()
+  await expect(page.getByRole('alert').filter({ hasText: 'does not exist' })).toBeVisible()
+  await model.folderInput.fill(folder)
+  await model.addFolder.click()
+  const gpt2Card = model.card(gpt2)
+  await expect(gpt2Card).toContainText('gpt2 · GPT2LMHeadModel')
+  await expect(gpt2Card).toContainText('✓ tokenizer.json')
+  await expect(gpt2Card).toContainText(`Your folder: ${gpt2}`)
+
+  // The step stays closed until a model is chosen, and opens the moment one is.
+  await expect(parameters.navButton).toBeDisabled()
+  await expect(parameters.navButton).toHaveAttribute('title', 'Choose a model on the Model screen first.')
+  await model.choose('localtune/tiny-demo')
+  await expect(parameters.navButton).toBeEnabled()
+  await expect(model.stepStatus).toContainText('Chosen: LocalTune tiny demo')
+  await screenshotForReadme(page, '03-model')
+
+  // Parameters: while the token counts are on their way there is no estimate and no Create Project.
+  let releaseTokens: () => void = () => {}
+  const tokensHeld = new Promise<void>((resolve) => {
+    releaseTokens = resolve
+  })
+  if (app.host === 'browser') {
+    await page.route('**/api/tokens.stats', async (route) => {
+      await tokensHeld
+      await route.continue()
+    })
+  }
+  await model.continueButton.click()
+  await expect(page.getByRole('heading', { level: 2, name: 'Parameters & estimate' })).toBeVisible()
+  if (app.host === 'browser') {
+    await expect(parameters.waiting).toContainText('Counting the tokens')
+    await expect(parameters.createProject).toBeDisabled()
+    await expect(parameters.createStatus).toContainText('The estimate is not computed yet')
+    releaseTokens()
+  }
+
+  // Auto: the estimate, the verdict, the time range, and one line of reasons per choice.
+  await expect(parameters.auto).toBeChecked()
+  await expect(parameters.verdict).toHaveAttribute('data-verdict', 'fits')
+  await expect(parameters.autoChoice('method')).toContainText('full')
+  await expect(parameters.autoChoice('method')).toContainText('random weights')
+  await expect(parameters.autoChoice('max_length')).toContainText(/examples get cut/)
+  await expect(parameters.autoChoice('micro_batch_size')).toBeVisible()
+  await expect(parameters.autoChoice('learning_rate')).toContainText('0.001')
+  await expect(parameters.time).toHaveText(/\d.* – \d/)
+  for (const term of ['context', 'weights', 'optimizerState', 'activations', 'logitsAndLoss', 'allocatorSlack']) await expect(parameters.term(term)).toBeVisible()
+  await expect(parameters.tokenStats).toContainText('p95')
+  await expect(parameters.tokenStats).toContainText("demo model's byte tokenizer")
+  await expect(parameters.histogram).toBeVisible()
+  await expect(parameters.truncated).toContainText(/Max length \d+ (cuts \d|cuts no)/)
+  await expect(parameters.createProject).toBeEnabled()
+  await expect(parameters.projectName).toHaveValue('gpteacher-roleplay')
+  await screenshotForReadme(page, '03-estimate')
+  const autoPeak = await parameters.peakBytes()
+  expect(autoPeak).toBeGreaterThan(0)
+
+  // Manual starts from Auto's values; a shorter max length and another micro batch re-estimate at once.
+  await parameters.manual.check()
+  const maxLength = parameters.field('Max length (tokens)')
+  const microBatch = parameters.field('Micro batch size')
+  await expect(maxLength).not.toHaveValue('')
+  await maxLength.fill('256')
+  await expect.poll(() => parameters.peakBytes()).not.toBe(autoPeak)
+  const at256 = await parameters.peakBytes()
+  await expect(parameters.truncated).toContainText('Max length 256 cuts')
+  await microBatch.fill('0')
+  await expect(page.getByText('Micro batch size: enter a whole number of 1 or more ("0" is not).').first()).toBeVisible()
+  await expect(parameters.createProject).toBeDisabled()
+  await microBatch.fill('2')
+  await expect(parameters.verdict).toBeVisible()
+  await expect.poll(() => parameters.peakBytes()).not.toBe(at256)
+  const shownPeak = await parameters.peakBytes()
+  const shownVerdict = await parameters.verdict.getAttribute('data-verdict')
+  expect(shownVerdict).toBe('fits')
+
+  // Create Project saves the data, model, parameters and the estimate as shown.
+  await parameters.projectName.fill('Roleplay demo')
+  await parameters.createProject.click()
+  await expect(parameters.created).toContainText('Project Roleplay demo saved')
+  await expect(parameters.createProject).toBeDisabled()
+  const projects = await callFromPage<SavedProject[]>(page, 'projects.list', {})
+  const saved = projects.find((project) => project.name === 'Roleplay demo')
+  expect(saved).toBeDefined()
+  const project = saved as SavedProject
+  expect(project.settings.method).toBe('full')
+  expect(project.settings.params).toMatchObject({ max_length: 256, micro_batch_size: 2 })
+  expect(project.estimate).toMatchObject({ verdict: 'fits', peakBytes: shownPeak, riskAccepted: false })
+  expect(project.hardware).toHaveProperty('cpu')
+
+  // One estimator: the CLI prints the same peak for the same model, data and parameters.
+  const params = project.settings.params as { max_length: number; micro_batch_size: number; gradient_accumulation_steps: number; gradient_checkpointing: boolean; packing: boolean; precision: string; epochs: number }
+  const args = [
+    path.join(root, 'bin', 'localtune.mjs'),
+    'estimate',
+    '--model',
+    'localtune/tiny-demo',
+    '--method',
+    project.settings.method,
+    '--precision',
+    params.precision,
+    '--max-length',
+    String(params.max_length),
+    '--micro-batch',
+    String(params.micro_batch_size),
+    '--grad-accum',
+    String(params.gradient_accumulation_steps),
+    '--epochs',
+    String(params.epochs),
+    '--dataset',
+    path.join(app.home, 'drafts', project.datasetId as string),
+    '--json',
+    ...(params.gradient_checkpointing ? ['--checkpointing'] : []),
+    ...(params.packing ? ['--packing'] : [])
+  ]
+  const printed = JSON.parse(execFileSync(process.execPath, args, { cwd: root, env: { ...process.env, LOCALTUNE_HOME: app.home }, encoding: 'utf8' })) as {
+    estimate: { devices: Array<{ device: { label: string }; vram: { requiredBytes: number } }> }
+  }
+  const sameDevice = printed.estimate.devices.find((entry) => entry.device.label === project.estimate?.deviceLabel)
+  expect(sameDevice?.vram.requiredBytes).toBe(shownPeak)
+  fs.rmSync(folder, { recursive: true, force: true })
+})

@@ -1,0 +1,106 @@
+import type { ModelCatalogEntry } from '../../../shared/contract'
+import type { AutoParametersResult, DeviceEstimate, DeviceTarget, TokenStats, TrainingEstimate } from '../../../shared/estimator'
+import { chooseAutoParameters, countTruncated, estimateTraining, targetsFromSnapshot } from '../../../shared/estimator'
+import type { HardwareSnapshot } from '../../../shared/hardware/types'
+import { noGpuMessage } from '../../../shared/hardware/types'
+import type { TrainingMethod, TrainingParams } from '../../../shared/run-config'
+import type { ManualFieldKey, ManualFields } from './manual-fields'
+import { estimateParamsOf, parseManualFields } from './manual-fields'
+
+/**
+ * Everything the Parameters & estimate screen shows, derived from its inputs by one pure
+ * function: Auto's choice, the parameters in force, the estimate per device, and whether the
+ * result may become a project. Recomputed on every change; nothing here is stored.
+ */
+
+export interface EstimateInputs {
+  entry: ModelCatalogEntry | null
+  snapshot: HardwareSnapshot | null
+  tokenStats: TokenStats | null
+  /** Training rows of the draft export. */
+  trainExamples: number
+  datasetMode: 'chat' | 'generic'
+  trainOnResponseOnly: boolean
+  mode: 'auto' | 'manual'
+  manual: ManualFields | null
+  deviceKey: string | null
+}
+
+export type EstimateView =
+  /** An input is not there yet or cannot be used; `reason` says which and what to do. */
+  | { kind: 'unavailable'; reason: string }
+  /** Manual fields the estimator cannot take; each names what to enter. */
+  | { kind: 'invalid'; auto: AutoParametersResult; errors: Partial<Record<ManualFieldKey, string>> }
+  | ReadyEstimate
+
+export interface ReadyEstimate {
+  kind: 'ready'
+  auto: AutoParametersResult
+  method: TrainingMethod
+  params: TrainingParams
+  devices: DeviceTarget[]
+  estimate: TrainingEstimate
+  /** The device the run will use, and its estimate. */
+  chosen: DeviceEstimate
+  chosenKey: string
+  tokenStats: TokenStats
+  truncated: number
+  /** Why this may not become a project even if it fits (e.g. a real model without a GPU); null when nothing blocks. */
+  blocker: string | null
+  /** Identifies exactly this estimate: the risk acceptance is only valid for it. */
+  signature: string
+}
+
+export function deviceKeyOf(device: DeviceTarget): string {
+  return device.kind === 'cpu' ? 'cpu' : `gpu:${device.index ?? device.label}`
+}
+
+
+export function deriveEstimateView(inputs: EstimateInputs): EstimateView {
+  const { entry, snapshot, tokenStats } = inputs
+  if (!entry) return { kind: 'unavailable', reason: 'Choose a model on the Model screen first.' }
+  if (!entry.architecture) {
+    return { kind: 'unavailable', reason: `${entry.displayName} cannot be estimated: ${entry.problems.join(' ') || 'its config.json could not be read.'} Choose another model.` }
+  }
+  if (!snapshot) return { kind: 'unavailable', reason: 'Detecting the GPUs and memory of this machine…' }
+  if (!tokenStats) return { kind: 'unavailable', reason: "Counting the tokens of the training examples with the model's tokenizer…" }
+  if (tokenStats.exampleCount === 0) return { kind: 'unavailable', reason: 'The training file has no examples: go back to the Data screen and check the mapping.' }
+
+  const model = entry.architecture
+  const parameterCount = entry.parameters?.total ?? null
+  const devices = targetsFromSnapshot(snapshot)
+  const trainOnResponseOnly = inputs.datasetMode === 'chat' && inputs.trainOnResponseOnly
+  const auto = chooseAutoParameters({
+    model,
+    parameterCount,
+    devices,
+    tokenStats,
+    datasetSize: inputs.trainExamples,
+    promptResponse: trainOnResponseOnly
+  })
+  const autoKey = deviceKeyOf(auto.device)
+  const chosenKey = inputs.mode === 'manual' && inputs.deviceKey && devices.some((device) => deviceKeyOf(device) === inputs.deviceKey) ? inputs.deviceKey : autoKey
+  const device = devices.find((candidate) => deviceKeyOf(candidate) === chosenKey) ?? auto.device
+
+  let method: TrainingMethod
+  let params: TrainingParams
+  if (inputs.mode === 'manual' && inputs.manual) {
+    const parsed = parseManualFields(inputs.manual, {
+      model,
+      demo: entry.isDemo,
+      device: device.kind === 'cpu' ? { kind: 'cpu' } : { kind: 'gpu', label: device.label, bf16Supported: device.bf16Supported }
+    })
+    if (!parsed.ok) return { kind: 'invalid', auto, errors: parsed.errors }
+    method = parsed.method
+    params = parsed.params
+  } else {
+    method = auto.method
+    params = auto.params
+  }
+
+  const estimate = estimateTraining({ model, parameterCount, params: estimateParamsOf(method, params), devices, tokenStats })
+  const chosen = estimate.devices.find((candidate) => deviceKeyOf(candidate.device) === chosenKey) ?? (estimate.devices[0] as DeviceEstimate)
+  const blocker = snapshot.mode === 'cpu' && !entry.isDemo ? `${noGpuMessage}. ${entry.displayName} is a real model; choose the built-in demo model to train on this machine.` : null
+  const signature = JSON.stringify([entry.id, entry.path, chosenKey, method, params, tokenStats.exampleCount, tokenStats.totalTokens, tokenStats.maxTokens, chosen.fit.verdict])
+  return { kind: 'ready', auto, method, params, devices, estimate, chosen, chosenKey, tokenStats, truncated: countTruncated(tokenStats, params.max_length), blocker, signature }
+}

@@ -1,0 +1,74 @@
+import type { Project } from '../../../shared/contract'
+import { ContractCallError, invoke } from '../../api/client'
+import { datasetDraftNow, exportRequestNow } from '../../stores/dataset-draft-store'
+import { hardwareNow } from '../../stores/hardware-store'
+import { chosenModelNow } from '../../stores/model-choice-store'
+import { defaultProjectName, projectCreationActions, projectCreationNow } from '../../stores/project-creation-store'
+import { runStarted } from '../train/live-run-service'
+import type { ReadyEstimate } from './estimate-view'
+import { deviceChoiceOf, gateOpen, verifiedEstimateOf } from './verified-estimate'
+
+function messageOf(error: unknown): { message: string; details: string[] } {
+  if (error instanceof ContractCallError) return { message: error.message, details: error.details }
+  return { message: error instanceof Error ? error.message : String(error), details: [] }
+}
+
+/**
+ * Saves the project through projects.create with the estimate exactly as shown and the
+ * hardware snapshot it was judged against; with `train`, starts its run and opens Train.
+ */
+export async function projectCreationRequested(view: ReadyEstimate, options: { train: boolean; riskAcceptedFor: string | null; mode: 'auto' | 'manual' }): Promise<void> {
+  const actions = projectCreationActions()
+  if (projectCreationNow().creation.status === 'creating') return
+  const data = exportRequestNow()
+  const model = chosenModelNow()
+  const snapshot = hardwareNow().snapshot
+  const dataset = datasetDraftNow().dataset
+  if (!data || !model || !snapshot) {
+    actions.creationFailed('The project cannot be created yet: finish the Data step and choose a model first.', [])
+    return
+  }
+  if (!gateOpen(view, options.riskAcceptedFor)) {
+    actions.creationFailed(view.blocker ?? 'The estimate says this may not fit: change the parameters, or tick "I accept the risk that it may run out of memory".', ['estimate.riskAccepted'])
+    return
+  }
+  const name = (projectCreationNow().name ?? defaultProjectName(dataset?.fileName ?? null)).trim()
+  if (name === '') {
+    actions.creationFailed('Project name: give the project a name.', ['name'])
+    return
+  }
+  actions.creationStarted(options.train)
+  let project: Project
+  try {
+    project = await invoke('projects.create', {
+      name,
+      data: { datasetId: data.datasetId, mapping: data.mapping, format: data.format, split: data.split, dropInvalidRows: data.dropInvalidRows },
+      model: { id: model.id, path: model.path, displayName: model.displayName, demo: model.demo, hasChatTemplate: model.hasChatTemplate },
+      settings: { model: { id: model.id, path: model.path }, method: view.method, mode: data.mapping.mode, params: view.params, merge: false },
+      estimate: verifiedEstimateOf(view, options.riskAcceptedFor === view.signature, options.mode),
+      hardware: { ...snapshot }
+    })
+  } catch (error) {
+    const { message, details } = messageOf(error)
+    actions.creationFailed(message, details)
+    return
+  }
+  if (!options.train) {
+    actions.projectCreated(project, null)
+    return
+  }
+  await projectTrainingRequested(project, view)
+}
+
+/** Starts a saved project's run on the device the estimate was for, and shows it on Train. */
+export async function projectTrainingRequested(project: Project, view: ReadyEstimate): Promise<void> {
+  const actions = projectCreationActions()
+  actions.creationStarted(true)
+  try {
+    const run = await invoke('projects.start-run', { projectId: project.id, device: deviceChoiceOf(view) })
+    actions.projectCreated(project, run)
+    runStarted(run.id)
+  } catch (error) {
+    actions.projectCreated(project, null, `The project was saved, but its training could not start: ${messageOf(error).message}`)
+  }
+}

@@ -1,0 +1,62 @@
+import { create } from 'zustand'
+import type { TrainingMethod, TrainingParams } from '../../shared/run-config'
+import { fieldsFromParams, type ManualFields, type NumericFieldKey } from '../features/parameters/manual-fields'
+
+/**
+ * The training parameters the user is choosing: Auto (LocalTune picks, explained per choice)
+ * or Manual (every field editable, kept as typed text until valid), the device to train on,
+ * and the explicit risk acceptance, which holds only for the exact estimate it was given for.
+ */
+
+export type ParametersMode = 'auto' | 'manual'
+
+type ChoiceField = 'method' | 'precision' | 'scheduler' | 'gradient_checkpointing' | 'packing' | 'lora_target_modules'
+
+interface ParametersState {
+  mode: ParametersMode
+  /** Null until the user first switches to Manual (it starts from Auto's choice then). */
+  manual: ManualFields | null
+  /** "cpu" or "gpu:<index>"; null lets Auto's device choice stand. */
+  deviceKey: string | null
+  /** The estimate signature the user accepted the risk for; any change to the choices voids it. */
+  riskAcceptedFor: string | null
+  actions: {
+    autoChosen(): void
+    /** Switches to Manual; the form starts from `from` unless it was already filled in. */
+    manualChosen(from: { method: TrainingMethod; params: TrainingParams }): void
+    numberEdited(field: NumericFieldKey, text: string): void
+    choiceEdited<K extends ChoiceField>(field: K, value: ManualFields[K]): void
+    /** A suggestion (or any complete set) applied: Manual mode with exactly these values. */
+    paramsApplied(method: TrainingMethod, params: TrainingParams): void
+    deviceChosen(deviceKey: string | null): void
+    riskAccepted(signature: string | null): void
+    /** A new model or dataset: Manual values made for the old one no longer apply. */
+    choicesReset(): void
+  }
+}
+
+const useParametersStore = create<ParametersState>()((set) => ({
+  mode: 'auto',
+  manual: null,
+  deviceKey: null,
+  riskAcceptedFor: null,
+  actions: {
+    autoChosen: () => set({ mode: 'auto', riskAcceptedFor: null }),
+    manualChosen: (from) => set((state) => ({ mode: 'manual', manual: state.manual ?? fieldsFromParams(from.method, from.params), riskAcceptedFor: null })),
+    numberEdited: (field, text) =>
+      set((state) => (state.manual ? { manual: { ...state.manual, numbers: { ...state.manual.numbers, [field]: text } }, riskAcceptedFor: null } : {})),
+    choiceEdited: (field, value) => set((state) => (state.manual ? { manual: { ...state.manual, [field]: value }, riskAcceptedFor: null } : {})),
+    paramsApplied: (method, params) => set({ mode: 'manual', manual: fieldsFromParams(method, params), riskAcceptedFor: null }),
+    deviceChosen: (deviceKey) => set({ deviceKey, riskAcceptedFor: null }),
+    riskAccepted: (riskAcceptedFor) => set({ riskAcceptedFor }),
+    choicesReset: () => set({ mode: 'auto', manual: null, deviceKey: null, riskAcceptedFor: null })
+  }
+}))
+
+export const useParametersMode = () => useParametersStore((state) => state.mode)
+export const useManualFields = () => useParametersStore((state) => state.manual)
+export const useDeviceKey = () => useParametersStore((state) => state.deviceKey)
+export const useRiskAcceptedFor = () => useParametersStore((state) => state.riskAcceptedFor)
+export const useParametersActions = () => useParametersStore((state) => state.actions)
+
+export const parametersActions = () => useParametersStore.getState().actions

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import type { ModelCatalogEntry } from '../../../../src/shared/contract'
+import { countParameters, parseModelConfigText, summariseTokenCounts, tinyDemoArchitecture } from '../../../../src/shared/estimator'
+import type { HardwareSnapshot } from '../../../../src/shared/hardware/types'
+import { deriveEstimateView, type EstimateInputs } from '../../../../src/renderer/features/parameters/estimate-view'
+import { fieldsFromParams } from '../../../../src/renderer/features/parameters/manual-fields'
+import { contractVerdict, deviceChoiceOf, gateOpen, verifiedEstimateOf } from '../../../../src/renderer/features/parameters/verified-estimate'
+
+const GiB = 1024 ** 3
+const demoEntry: ModelCatalogEntry = {
+  id: 'localtune/tiny-demo',
+  displayName: 'LocalTune tiny demo',
+  source: 'built-in',
+  path: null,
+  revision: null,
+  architecture: tinyDemoArchitecture,
+  parameters: { total: countParameters(tinyDemoArchitecture).total, byDtype: {}, source: 'built-in' },
+  weightBytes: null,
+  hasTokenizer: true,
+  hasChatTemplate: false,
+  isDemo: true,
+  cpuCapable: true,
+  problems: []
+}
+const llama8b = parseModelConfigText(
+  JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256, intermediate_size: 14336, max_position_embeddings: 131072, torch_dtype: 'bfloat16' })
+)
+const llamaEntry: ModelCatalogEntry = { ...demoEntry, id: 'meta-llama/Llama-3.1-8B', displayName: 'meta-llama/Llama-3.1-8B', source: 'hf-cache', path: '/cache/llama', architecture: llama8b, parameters: null, isDemo: false, cpuCapable: false }
+
+const cpuOnly: HardwareSnapshot = {
+  takenAt: '2026-11-23T00:00:00Z',
+  gpus: [],
+  gpuStatus: { code: 'no-nvidia-gpu', message: 'No NVIDIA GPU found', action: null },
+  cpu: { model: 'Test CPU', physicalCores: 4, logicalCores: 8 },
+  memoryTotalBytes: 16 * GiB,
+  memoryAvailableBytes: 12 * GiB,
+  mode: 'cpu'
+}
+const rtx3060: HardwareSnapshot = {
+  ...cpuOnly,
+  mode: 'gpu',
+  gpuStatus: { code: 'ok', message: '1 NVIDIA GPU', action: null },
+  gpus: [{ index: 0, name: 'NVIDIA GeForce RTX 3060', memoryTotalBytes: 12 * GiB, memoryUsedBytes: 0.5 * GiB, memoryFreeBytes: 11.5 * GiB, driverVersion: '550', computeCapability: '8.6', utilizationPercent: 0, migEnabled: false, source: 'nvidia-smi' }]
+}
+const stats = summariseTokenCounts(Array.from({ length: 400 }, (_, i) => 100 + ((i * 37) % 700)), { approximate: false, method: 'test counts' })
+
+function inputs(patch: Partial<EstimateInputs> = {}): EstimateInputs {
+  return { entry: demoEntry, snapshot: cpuOnly, tokenStats: stats, trainExamples: 400, datasetMode: 'chat', trainOnResponseOnly: true, mode: 'auto', manual: null, deviceKey: null, ...patch }
+}
+
+describe('the estimate view', () => {
+  it('says which input it is still waiting for', () => {
+    expect(deriveEstimateView(inputs({ entry: null }))).toMatchObject({ kind: 'unavailable', reason: 'Choose a model on the Model screen first.' })
+    expect(deriveEstimateView(inputs({ snapshot: null }))).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('Detecting') })
+    expect(deriveEstimateView(inputs({ tokenStats: null }))).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('Counting the tokens') })
+    expect(deriveEstimateView(inputs({ entry: { ...demoEntry, architecture: null, problems: ['config.json is not valid JSON.'] } }))).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('config.json is not valid JSON.') })
+  })
+
+  it("Auto: the demo trains fully on the CPU, fits, and carries the data's loss choice", () => {
+    const view = deriveEstimateView(inputs({ trainOnResponseOnly: false }))
+    expect(view.kind).toBe('ready')
+    if (view.kind !== 'ready') return
+    expect(view.method).toBe('full')
+    expect(view.chosenKey).toBe('cpu')
+    expect(view.chosen.fit.verdict).toBe('fits')
+    expect(view.params.train_on_response_only).toBe(false)
+    expect(view.blocker).toBeNull()
+    expect(view.chosen.time).not.toBeNull()
+    expect(view.auto.choices.map((choice) => choice.field)).toContain('max_length')
+  })
+
+  it('Manual: an invalid field means no estimate; a valid change re-estimates', () => {
+    const auto = deriveEstimateView(inputs())
+    if (auto.kind !== 'ready') throw new Error('expected an estimate')
+    const fields = fieldsFromParams(auto.method, auto.params)
+    const invalid = deriveEstimateView(inputs({ mode: 'manual', manual: { ...fields, numbers: { ...fields.numbers, micro_batch_size: '' } } }))
+    expect(invalid).toMatchObject({ kind: 'invalid', errors: { micro_batch_size: expect.stringContaining('Micro batch size') } })
+    const smaller = deriveEstimateView(inputs({ mode: 'manual', manual: { ...fields, numbers: { ...fields.numbers, max_length: '128', micro_batch_size: '1' } } }))
+    if (smaller.kind !== 'ready') throw new Error('expected an estimate')
+    expect(smaller.chosen.vram.requiredBytes).toBeLessThan(auto.chosen.vram.requiredBytes)
+    expect(smaller.truncated).toBe(stats.counts.filter((count) => count > 128).length)
+    expect(smaller.signature).not.toBe(auto.signature)
+  })
+
+  it('a real model without an NVIDIA GPU is estimated but cannot become a project', () => {
+    const view = deriveEstimateView(inputs({ entry: llamaEntry }))
+    if (view.kind !== 'ready') throw new Error('expected an estimate')
+    expect(view.blocker).toContain('real models need an NVIDIA GPU')
+    expect(gateOpen(view, view.signature)).toBe(false)
+  })
+
+  it('an 8B model on a 12 GiB GPU: Auto picks QLoRA; full finetuning does not fit and needs the explicit risk acceptance', () => {
+    const auto = deriveEstimateView(inputs({ entry: llamaEntry, snapshot: rtx3060 }))
+    if (auto.kind !== 'ready') throw new Error('expected an estimate')
+    expect(auto.method).toBe('qlora')
+    expect(deviceChoiceOf(auto)).toEqual({ kind: 'gpu', index: 0 })
+    const fields = fieldsFromParams('full', auto.params)
+    const full = deriveEstimateView(inputs({ entry: llamaEntry, snapshot: rtx3060, mode: 'manual', manual: fields }))
+    if (full.kind !== 'ready') throw new Error('expected an estimate')
+    expect(full.chosen.fit.verdict).toBe('does-not-fit')
+    expect(full.chosen.suggestions.length).toBeGreaterThan(0)
+    expect(gateOpen(full, null)).toBe(false)
+    expect(gateOpen(full, auto.signature)).toBe(false)
+    expect(gateOpen(full, full.signature)).toBe(true)
+    const verified = verifiedEstimateOf(full, true, 'manual')
+    expect(verified).toMatchObject({ verdict: 'does_not_fit', riskAccepted: true, peakBytes: full.chosen.vram.requiredBytes, deviceLabel: 'GPU 0: NVIDIA GeForce RTX 3060' })
+    expect(contractVerdict('fits')).toBe('fits')
+  })
+})
