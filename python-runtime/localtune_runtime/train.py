@@ -47,7 +47,11 @@ class _Where:
     config: Optional[RunConfig] = None
 
 
-def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) -> int:
+def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
+          backend_factory=None, prefer_cuda: bool = True) -> int:
+    """`backend_factory(config, compute, warn)` replaces `create_backend` and `prefer_cuda=False`
+    keeps the run on the CPU; both exist for the benchmark harness (localtune_runtime.bench), which
+    trains random-weight models through this recipe. The app and the CLI use neither."""
     run_dir = Path(run_dir).resolve()
     if not run_dir.is_dir():
         terminal.say(f"error: the run folder {run_dir} does not exist")
@@ -56,7 +60,7 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) ->
     where = _Where()
     started = time.monotonic()
     try:
-        return _train(run_dir, resume, stop, terminal, events, where)
+        return _train(run_dir, resume, stop, terminal, events, where, backend_factory, prefer_cuda)
     except RunFailure as failure:
         return _report_failure(failure, events, terminal, where, started)
     except KeyboardInterrupt:
@@ -83,7 +87,7 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) ->
 
 
 def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, events: EventLog,
-           where: _Where) -> int:
+           where: _Where, backend_factory=None, prefer_cuda: bool = True) -> int:
     started = time.monotonic()
 
     def warn(kind: str, message: str) -> None:
@@ -106,12 +110,12 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                           f"Or delete {checkpoints_dir} to start from scratch."])
     if resume and latest is None:
         warn("resume", "--resume was given but there is no checkpoint yet; starting from step 0.")
-    compute = choose_compute(params.precision)
+    compute = choose_compute(params.precision, prefer_cuda)
     random.seed(params.seed)
     torch.manual_seed(params.seed)
 
     # ---- 2. tokenizer --------------------------------------------------------------------------
-    backend = create_backend(config, compute, warn)
+    backend = (backend_factory or create_backend)(config, compute, warn)
     if backend.demo:
         from .backends.tiny_demo import DEMO_NOTICE
         terminal.say(DEMO_NOTICE)

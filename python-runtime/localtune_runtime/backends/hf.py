@@ -252,15 +252,21 @@ class HFBackend:
             kwargs["dtype"] = torch.float32
         return kwargs
 
-    def load_model(self):
+    def _load_base_model(self):
+        """The base model with its weights, before LoRA and checkpointing are set up. Its own method
+        so that the GPU benchmark (localtune_runtime.bench) can build the same architecture with
+        random weights and train it through the rest of this backend unchanged."""
         from transformers import AutoModelForCausalLM
 
         try:
-            model = AutoModelForCausalLM.from_pretrained(self.source, **self._model_kwargs())
+            return AutoModelForCausalLM.from_pretrained(self.source, **self._model_kwargs())
         except Exception as error:
             if is_out_of_memory(error):
                 raise
             raise _load_failure(self.spec, error, "model") from None
+
+    def load_model(self):
+        model = self._load_base_model()
         if self.method != "qlora":
             model.to(self.device)
         model.config.use_cache = False  # the cache is for generation; training would only waste memory
