@@ -212,3 +212,86 @@ test('CSV → demo model → Auto explained → Manual changes the estimate → 
   expect(sameDevice?.vram.requiredBytes).toBe(shownPeak)
   fs.rmSync(folder, { recursive: true, force: true })
 })
+
+test.describe('on a machine with an RTX 4090 (a stand-in nvidia-smi)', () => {
+  let fakeBin = ''
+  const savedPath = process.env.PATH
+  test.beforeAll(() => {
+    fakeBin = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-e2e-smi-'))
+    // The full query answers with the card; the live query (memory only) with 3000 MiB in use, so the panel can show it came from the stream.
+    const script = ['#!/bin/sh', 'case "$*" in', '  *memory.used,memory.total*) echo "0, 3000, 24564";;', '  *) echo "0, NVIDIA GeForce RTX 4090, 24564, 1187, 23008, 550.54.14, 8.9, 4";;', 'esac'].join('\n')
+    fs.writeFileSync(path.join(fakeBin, 'nvidia-smi'), `${script}\n`, { mode: 0o755 })
+    process.env.PATH = `${fakeBin}${path.delimiter}${savedPath ?? ''}`
+  })
+  test.afterAll(() => {
+    process.env.PATH = savedPath
+    fs.rmSync(fakeBin, { recursive: true, force: true })
+  })
+
+  test('a 13B model: Auto picks QLoRA; Full does not fit, a suggestion applies in Manual, and only an explicit risk acceptance saves it', async ({ app }) => {
+    test.skip(process.platform === 'win32', 'the stand-in nvidia-smi is a shell script')
+    const page = app.page
+    const data = new DataPage(page)
+    const model = new ModelPage(page)
+    const parameters = new ParametersPage(page)
+
+    await data.open()
+    const sampleCsv = path.join(root, 'resources', 'demo', 'sample-chat.csv')
+    if (app.host === 'electron') await data.fileInput.setInputFiles(sampleCsv)
+    else await data.dropFile('sample-chat.csv', fs.readFileSync(sampleCsv))
+    await data.useMapping.click()
+    await expect(data.stepStatus).toContainText('The data is ready')
+    await data.continueButton.click()
+
+    // A model folder with only config.json: no weights, no tokenizer (counts are approximated, and say so).
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-e2e-llama-'))
+    const llama = path.join(folder, 'Llama-2-13b-hf')
+    fs.mkdirSync(llama)
+    fs.copyFileSync(path.resolve(root, '..', 'shared', 'data', 'model-configs', 'meta-llama--Llama-2-13b-hf', 'config.json'), path.join(llama, 'config.json'))
+    await model.folderInput.fill(llama)
+    await model.addFolder.click()
+    await expect(model.card(llama)).toContainText('no tokenizer.json')
+    await model.choose(llama)
+    await model.continueButton.click()
+
+    await expect(page.getByTestId('machine-line')).toContainText('GPU 0: NVIDIA GeForce RTX 4090')
+    await expect(parameters.verdict).toHaveAttribute('data-verdict', 'fits')
+    await expect(parameters.autoChoice('method')).toContainText('qlora')
+    await expect(parameters.tokenStats).toContainText('Approximate')
+    // The live reading (3000 MiB in use), not the snapshot's 1187 MiB.
+    await expect(parameters.estimatePanel).toContainText('In use by other programs')
+    await expect(parameters.estimatePanel).toContainText('2.93 GiB')
+
+    await parameters.manual.check()
+    await parameters.field('Method').selectOption('full')
+    await expect(parameters.verdict).toHaveAttribute('data-verdict', 'does-not-fit')
+    await expect(parameters.createProject).toBeDisabled()
+    await expect(parameters.createStatus).toContainText('may run out of memory')
+
+    // A suggested change, re-estimated, applied with one click.
+    const fix = page.getByRole('list', { name: 'Changes that would make it fit' }).getByRole('listitem').filter({ hasText: 'fits' }).first()
+    await fix.getByRole('button', { name: /^Apply in Manual/ }).click()
+    await expect(parameters.verdict).toHaveAttribute('data-verdict', 'fits')
+    await expect(parameters.createProject).toBeEnabled()
+
+    // Back to Full: the risk box opens the gate only for exactly the estimate it was ticked for.
+    await parameters.field('Method').selectOption('full')
+    await expect(parameters.verdict).toHaveAttribute('data-verdict', 'does-not-fit')
+    await parameters.riskAccept.check()
+    await expect(parameters.createProject).toBeEnabled()
+    await parameters.field('Max length (tokens)').fill('96')
+    await expect(parameters.riskAccept).not.toBeChecked()
+    await expect(parameters.createProject).toBeDisabled()
+    await parameters.riskAccept.check()
+    await parameters.projectName.fill('Llama risk accepted')
+    await parameters.createProject.click()
+    await expect(parameters.created).toContainText('Project Llama risk accepted saved')
+
+    const projects = await callFromPage<SavedProject[]>(page, 'projects.list', {})
+    const saved = projects.find((project) => project.name === 'Llama risk accepted')
+    expect(saved?.estimate).toMatchObject({ verdict: 'does_not_fit', riskAccepted: true, deviceLabel: 'GPU 0: NVIDIA GeForce RTX 4090' })
+    expect(saved?.settings).toMatchObject({ method: 'full', params: { max_length: 96 } })
+    expect((saved?.hardware as { gpus: Array<{ name: string }> }).gpus[0]?.name).toBe('NVIDIA GeForce RTX 4090')
+    fs.rmSync(folder, { recursive: true, force: true })
+  })
+})
