@@ -56,7 +56,25 @@ export function deviceKeyOf(device: DeviceTarget): string {
 }
 
 
-export function deriveEstimateView(inputs: EstimateInputs): EstimateView {
+/**
+ * Auto's choice for the model, machine and data; null until all three are known. Separate from
+ * the rest so the screen can keep it while only Manual fields change (it is the costlier part).
+ */
+export function autoParametersFor(inputs: Pick<EstimateInputs, 'entry' | 'snapshot' | 'tokenStats' | 'trainExamples' | 'datasetMode' | 'trainOnResponseOnly'>): AutoParametersResult | null {
+  const { entry, snapshot, tokenStats } = inputs
+  if (!entry?.architecture || !snapshot || !tokenStats || tokenStats.exampleCount === 0) return null
+  return chooseAutoParameters({
+    model: entry.architecture,
+    parameterCount: entry.parameters?.total ?? null,
+    devices: targetsFromSnapshot(snapshot),
+    tokenStats,
+    datasetSize: inputs.trainExamples,
+    promptResponse: inputs.datasetMode === 'chat' && inputs.trainOnResponseOnly
+  })
+}
+
+/** `auto`: Auto's choice for these inputs when the caller already has it (see autoParametersFor). */
+export function deriveEstimateView(inputs: EstimateInputs, known: { auto?: AutoParametersResult | null } = {}): EstimateView {
   const { entry, snapshot, tokenStats } = inputs
   if (!entry) return { kind: 'unavailable', reason: 'Choose a model on the Model screen first.' }
   if (!entry.architecture) {
@@ -69,15 +87,7 @@ export function deriveEstimateView(inputs: EstimateInputs): EstimateView {
   const model = entry.architecture
   const parameterCount = entry.parameters?.total ?? null
   const devices = targetsFromSnapshot(snapshot)
-  const trainOnResponseOnly = inputs.datasetMode === 'chat' && inputs.trainOnResponseOnly
-  const auto = chooseAutoParameters({
-    model,
-    parameterCount,
-    devices,
-    tokenStats,
-    datasetSize: inputs.trainExamples,
-    promptResponse: trainOnResponseOnly
-  })
+  const auto = known.auto ?? (autoParametersFor(inputs) as AutoParametersResult)
   const autoKey = deviceKeyOf(auto.device)
   const chosenKey = inputs.mode === 'manual' && inputs.deviceKey && devices.some((device) => deviceKeyOf(device) === inputs.deviceKey) ? inputs.deviceKey : autoKey
   const device = devices.find((candidate) => deviceKeyOf(candidate) === chosenKey) ?? auto.device

@@ -5,7 +5,7 @@ import { useHardwareSnapshot } from '../../stores/hardware-store'
 import { useCatalogEntry } from '../../stores/model-catalog-store'
 import { useChosenModel } from '../../stores/model-choice-store'
 import { useDeviceKey, useManualFields, useParametersMode } from '../../stores/parameters-store'
-import { deriveEstimateView, type EstimateView } from './estimate-view'
+import { autoParametersFor, deriveEstimateView, type EstimateView } from './estimate-view'
 import { tokenStatsKey } from './token-stats-service'
 
 /**
@@ -26,19 +26,18 @@ export function useTrainingEstimate(): EstimateView {
   const currentKey = draft && model ? tokenStatsKey(draft, model) : null
   const tokenStats = tokenState.status === 'ready' && tokenState.forKey === currentKey ? tokenState.stats : null
 
-  return useMemo(
-    () =>
-      deriveEstimateView({
-        entry,
-        snapshot,
-        tokenStats,
-        trainExamples: draft?.summary.rows.train ?? 0,
-        datasetMode: draft?.summary.mode ?? 'chat',
-        trainOnResponseOnly: draft?.summary.trainOnResponseOnly ?? true,
-        mode,
-        manual,
-        deviceKey
-      }),
-    [entry, snapshot, tokenStats, draft, mode, manual, deviceKey]
+  const basis = useMemo(
+    () => ({
+      entry,
+      snapshot,
+      tokenStats,
+      trainExamples: draft?.summary.rows.train ?? 0,
+      datasetMode: draft?.summary.mode ?? ('chat' as const),
+      trainOnResponseOnly: draft?.summary.trainOnResponseOnly ?? true
+    }),
+    [entry, snapshot, tokenStats, draft]
   )
+  // Auto depends on the model, machine and data only: typing in Manual does not redo it.
+  const auto = useMemo(() => autoParametersFor(basis), [basis])
+  return useMemo(() => deriveEstimateView({ ...basis, mode, manual, deviceKey }, { auto }), [basis, auto, mode, manual, deviceKey])
 }
