@@ -1,3 +1,4 @@
+import { extent } from '../../shared/extent'
 export interface ChartSeries {
   step: readonly number[]
   value: ReadonlyArray<number | null>
@@ -15,10 +16,8 @@ export function lossChart(series: readonly ChartSeries[], options: { width?: num
   const height = Math.max(4, options.height ?? 12)
   const points = series.flatMap((s) => s.step.map((step, i) => ({ step, value: s.value[i] ?? null, mark: s.mark }))).filter((p): p is { step: number; value: number; mark: string } => p.value !== null && Number.isFinite(p.value))
   if (points.length === 0) return []
-  const minStep = Math.min(...points.map((p) => p.step))
-  const maxStep = Math.max(...points.map((p) => p.step))
-  let low = Math.min(...points.map((p) => p.value))
-  let high = Math.max(...points.map((p) => p.value))
+  const { min: minStep, max: maxStep } = extent(points.map((p) => p.step))
+  let { min: low, max: high } = extent(points.map((p) => p.value))
   if (high === low) {
     high += 0.5
     low -= 0.5

@@ -8,8 +8,9 @@ function NavButton({ screen, step }: { screen: Screen; step?: number }) {
   const current = useScreen()
   const screenChosen = useScreenChosen()
   const entry = screenRegistry[screen]
-  if (!entry) return null
-  const availability = entry.availability()
+  // Registrations are fixed at start-up, so this hook runs in the same order on every render.
+  const availability = entry ? entry.useAvailability() : null
+  if (!entry || !availability) return null
   return (
     <button
       type="button"

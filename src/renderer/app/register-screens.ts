@@ -13,14 +13,14 @@ import { WelcomeScreen } from '../features/welcome/welcome-screen'
 import { registerScreen } from './screen-registry'
 
 // Every screen the app offers, in one place.
-registerScreen('welcome', { render: () => createElement(WelcomeScreen), availability: () => ({ open: true }) })
-registerScreen('data', { render: () => createElement(DataScreen), availability: () => ({ open: true }) })
-registerScreen('model', { render: () => createElement(ModelScreen), availability: () => ({ open: true }) })
-registerScreen('parameters', { render: () => createElement(ParametersScreen), availability: useParametersAvailability })
+registerScreen('welcome', { render: () => createElement(WelcomeScreen), useAvailability: () => ({ open: true }) })
+registerScreen('data', { render: () => createElement(DataScreen), useAvailability: () => ({ open: true }) })
+registerScreen('model', { render: () => createElement(ModelScreen), useAvailability: () => ({ open: true }) })
+registerScreen('parameters', { render: () => createElement(ParametersScreen), useAvailability: useParametersAvailability })
 // Train and Results show the open run, or say how to get one; History is always there.
-registerScreen('train', { render: () => createElement(TrainScreen), availability: () => ({ open: true }) })
-registerScreen('results', { render: () => createElement(ResultsScreen), availability: () => ({ open: true }) })
-registerScreen('history', { render: () => createElement(HistoryScreen), availability: () => ({ open: true }) })
+registerScreen('train', { render: () => createElement(TrainScreen), useAvailability: () => ({ open: true }) })
+registerScreen('results', { render: () => createElement(ResultsScreen), useAvailability: () => ({ open: true }) })
+registerScreen('history', { render: () => createElement(HistoryScreen), useAvailability: () => ({ open: true }) })
 
 // Run statuses and curves stream in from launch, and a reload mid-run comes back to the live run.
 startRunFeed()

@@ -4,6 +4,7 @@
  * Pure functions over per-example token counts; the core computes the counts with the
  * model's tokenizer in a worker.
  */
+import { extent } from '../extent'
 
 export interface TokenHistogramBin {
   /** Inclusive lower edge, in tokens. */
@@ -48,7 +49,7 @@ function niceWidth(raw: number): number {
 
 export function tokenHistogram(counts: readonly number[], targetBins = 30): TokenHistogramBin[] {
   if (counts.length === 0) return []
-  const max = Math.max(...counts)
+  const { max } = extent(counts)
   const width = niceWidth((max + 1) / targetBins)
   const bins = Math.floor(max / width) + 1
   const histogram: TokenHistogramBin[] = Array.from({ length: bins }, (_, index) => ({ from: index * width, to: (index + 1) * width, count: 0 }))

@@ -3,7 +3,7 @@ import { useChosenModel } from '../../stores/model-choice-store'
 
 /**
  * Parameters & estimate needs a model and finished data (its token counts decide the estimate);
- * says which is missing. A hook on purpose: the navigation calls `availability()` while it
+ * says which is missing. A hook on purpose: the navigation calls `useAvailability()` while it
  * renders (app-shell NavButton, the only caller), so reading the stores through hooks re-renders
  * the step button the moment a model is chosen, not only at the next screen change.
  */
