@@ -114,7 +114,8 @@ def test_table_writer_format_and_derived_cells():
            "max_length": "512", "micro_batch": "4", "grad_accum": "1", "checkpointing": "on", "attention": "sdpa",
            "localtune_tokens_per_s": "12345.6", "trainer_tokens_per_s": "10000", "localtune_s_per_step": "0.166",
            "peak_allocated_bytes": str(10 * 2 ** 30), "peak_reserved_bytes": str(12 * 2 ** 30),
-           "outside_allocator_bytes": str(2 ** 29), "est_allocated_bytes": str(11 * 2 ** 30),
+           "outside_allocator_bytes": str(2 ** 29), "cuda_context_bytes": str(2 ** 28),
+           "est_allocated_bytes": str(11 * 2 ** 30),
            "est_reserved_bytes": str(12 * 2 ** 30), "est_nvidia_smi_bytes": str(13 * 2 ** 30),
            "est_context_bytes": str(2 ** 29), "est_verdict": "fits", "est_device_kind": "gpu",
            "est_s_per_step_low": "0.1", "est_s_per_step_high": "0.4", "measured_fit": "fits"}
@@ -127,7 +128,7 @@ def test_table_writer_format_and_derived_cells():
     assert table[0] == report.TABLE_HEADER
     assert table[2] == ("| meta-llama--Llama-3.2-1B | LoRA r=16 | 512 × 4 × 1 | on · sdpa | 12,346 | 10,000 | 1.24× "
                         "| 0.166 / 0.1–0.4 ✓ | 10.00 / 11.00 (+10.0 %) | 12.00 / 12.00 (+0.0 %) "
-                        "| 12.50 / 13.00 (+4.0 %) | 0.50 / 0.50 | fits / fits |")
+                        "| 12.50 / 13.00 (+4.0 %) | 0.50 (0.25) / 0.50 | fits / fits |")
     # a reason instead of a number shows as the reason; nothing is computed from it
     row.update(localtune_tokens_per_s="out of memory at step 1", localtune_s_per_step="",
                peak_allocated_bytes="out of memory at step 1", measured_fit="out of memory")

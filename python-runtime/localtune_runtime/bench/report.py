@@ -166,7 +166,7 @@ def _ratio(row: Dict[str, object]) -> str:
 TABLE_HEADER = ("| model | method | length × micro batch × accumulation | checkpointing · attention | LocalTune tokens/s "
                 "| Trainer tokens/s | LocalTune ÷ Trainer | s/step measured / estimated "
                 "| peak allocated GiB measured / estimated | peak reserved GiB measured / estimated "
-                "| nvidia-smi view GiB measured / estimated | outside allocator / context estimate GiB "
+                "| nvidia-smi view GiB measured / estimated | outside allocator (context at init) / context estimate GiB "
                 "| fit measured / estimated |")
 
 
@@ -178,6 +178,7 @@ def markdown_table(rows: Iterable[Dict[str, object]]) -> str:
             method = f"LoRA r={row.get('lora_r')}"
         shape = f"{row.get('max_length')} × {row.get('micro_batch')} × {row.get('grad_accum')}"
         outside = _gib(row.get("outside_allocator_bytes"))
+        at_init = _gib(row.get("cuda_context_bytes"))
         context = _gib(row.get("est_context_bytes"))
         cells = [
             _cell(row.get("model", "")), _cell(method), shape,
@@ -187,8 +188,8 @@ def markdown_table(rows: Iterable[Dict[str, object]]) -> str:
             _memory(row, "peak_allocated_bytes", "est_allocated_bytes", "allocated_error_pct"),
             _memory(row, "peak_reserved_bytes", "est_reserved_bytes", "reserved_error_pct"),
             _memory(row, "nvidia_smi_view_bytes", "est_nvidia_smi_bytes", "nvidia_smi_error_pct"),
-            f"{outside if outside is not None else _cell(row.get('outside_allocator_bytes') or '—')} / "
-            f"{context if context is not None else '—'}",
+            f"{outside if outside is not None else _cell(row.get('outside_allocator_bytes') or '—')}"
+            f"{f' ({at_init})' if at_init is not None else ''} / {context if context is not None else '—'}",
             f"{_cell(row.get('measured_fit') or '—')} / {_cell(row.get('est_verdict') or '—')}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
