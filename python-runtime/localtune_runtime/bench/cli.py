@@ -310,10 +310,13 @@ def _measure(case, estimate, work: Path, env, precision: str, args, command: str
         row.update(trainer_tokens_per_s=round(theirs.tokens_per_s, 1), trainer_s_per_step=round(theirs.s_per_step, 6))
     else:
         row.update(trainer_tokens_per_s=theirs.status, trainer_s_per_step="")
-    if theirs.peak_allocated is not None:
-        row.update(trainer_peak_allocated_bytes=theirs.peak_allocated, trainer_peak_reserved_bytes=theirs.peak_reserved)
-    elif not cuda and theirs.status == "ok":
-        row.update(trainer_peak_allocated_bytes=CPU_ROW, trainer_peak_reserved_bytes=CPU_ROW)
+    if theirs.status == "ok":
+        if cuda:
+            row.update(trainer_peak_allocated_bytes=theirs.peak_allocated, trainer_peak_reserved_bytes=theirs.peak_reserved)
+        else:
+            row.update(trainer_peak_allocated_bytes=CPU_ROW, trainer_peak_reserved_bytes=CPU_ROW)
+    elif theirs.status == "out of memory":
+        row.update(trainer_peak_allocated_bytes=theirs.status, trainer_peak_reserved_bytes=theirs.status)
     left = environment.release(env.device)
     if left:
         notes.append(f"{left / 1024 ** 2:.0f} MiB still allocated after the Trainer's run")
