@@ -4,7 +4,8 @@ import type { ModelArchitecture } from './model-architecture'
  * The built-in demo model `localtune/tiny-demo`, as python-runtime/localtune_runtime/backends/
  * tiny_demo.py builds it: a byte-level decoder (256 byte values + EOS + PAD), 4 blocks of
  * width 128 with 4 heads, GELU MLP of width 512, LayerNorm, learned positions up to 1024,
- * output tied to the token embedding; about 1M parameters in fp32. It trains on the CPU.
+ * its own output layer (not tied to the embedding: a frozen random output stalls LoRA); about
+ * 1M parameters in fp32. It trains on the CPU.
  * Keep these numbers equal to the runtime's ARCHITECTURE.
  */
 export const tinyDemoModelId = 'localtune/tiny-demo'
@@ -19,7 +20,7 @@ export const tinyDemoArchitecture: ModelArchitecture = {
   headDim: 32,
   intermediateSize: 512,
   vocabSize: 258,
-  tieWordEmbeddings: true,
+  tieWordEmbeddings: false,
   maxPositionEmbeddings: 1024,
   dtype: 'float32',
   mlp: 'plain',

@@ -80,8 +80,8 @@ describe('countParameters matches the published sizes of real models', () => {
 
   it('counts the tiny demo like the runtime builds it (~1M parameters)', () => {
     const count = countParameters(tinyDemoArchitecture)
-    // tok_emb 258×128 + pos_emb 1024×128 + 4 blocks (q,k,v,o 128×128+128; up 128×512+512; down 512×128+128; 2 LayerNorms) + final LayerNorm
-    expect(count.total).toBe(258 * 128 + 1024 * 128 + 4 * (4 * (128 * 128 + 128) + (128 * 512 + 512) + (512 * 128 + 128) + 2 * 256) + 256)
+    // tok_emb 258×128 + pos_emb 1024×128 + 4 blocks (q,k,v,o 128×128+128; up 128×512+512; down 512×128+128; 2 LayerNorms) + final LayerNorm + its own lm_head 258×128
+    expect(count.total).toBe(258 * 128 + 1024 * 128 + 4 * (4 * (128 * 128 + 128) + (128 * 512 + 512) + (512 * 128 + 128) + 2 * 256) + 256 + 258 * 128)
   })
 
   it('lists the Linear layers LoRA can target, with GQA widths', () => {
