@@ -53,7 +53,8 @@ if (unitOk !== null) {
   try {
     const report = JSON.parse(fs.readFileSync(vitestReport, 'utf8'))
     totals.passed += report.numPassedTests
-    totals.failed += report.numFailedTests + (report.numFailedTestSuites ?? 0)
+    // A file that fails to load has no failed tests; count it once so a broken suite is never silent.
+    totals.failed += report.numFailedTests || (unitOk ? 0 : Math.max(1, report.numFailedTestSuites ?? 0))
     totals.skipped += report.numPendingTests + (report.numTodoTests ?? 0)
   } catch {
     totals.failed += unitOk ? 0 : 1
