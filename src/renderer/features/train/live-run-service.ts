@@ -1,5 +1,5 @@
 import type { RunDetail, RunSummary } from '../../../shared/contract'
-import type { RunEvent } from '../../../shared/run-events'
+import type { ProgressEvent, RunEvent } from '../../../shared/run-events'
 import { invoke } from '../../api/client'
 import { currentRunId, liveRunActions, type RunAction } from '../../stores/live-run-store'
 import { goToScreen } from '../../stores/navigation-store'
@@ -55,7 +55,7 @@ export async function openRun(runId: string): Promise<void> {
       lastEval: lastEvalStep === undefined ? null : { step: lastEvalStep, loss: evaluation.loss.at(-1) ?? null }
     })
     loadingRunId = null
-    for (const event of eventsWhileLoading.splice(0)) applyEvent(event, true)
+    for (const event of eventsWhileLoading.splice(0)) applyEvent(runId, event, true)
     if (detail.projectId) void loadProjectEstimate(detail.projectId, runId)
   } catch (error) {
     if (currentRunId() === runId) actions.runLoadFailed(messageOf(error))
@@ -142,10 +142,26 @@ export function runEventPushed(runId: string, event: RunEvent): void {
     eventsWhileLoading.push(event)
     return
   }
-  applyEvent(event, false)
+  applyEvent(runId, event, false)
 }
 
-function applyEvent(event: RunEvent, afterLoad: boolean): void {
+// The figures panel needs the newest progress only: a burst of events (a fast GPU, a catch-up
+// after a reconnect) re-renders it once per frame, not once per event.
+let newestProgress: { runId: string; event: ProgressEvent } | null = null
+let progressFrame = 0
+
+function progressArrived(runId: string, event: ProgressEvent): void {
+  newestProgress = { runId, event }
+  if (progressFrame) return
+  progressFrame = requestAnimationFrame(() => {
+    progressFrame = 0
+    const progress = newestProgress
+    newestProgress = null
+    if (progress && progress.runId === currentRunId()) liveRunActions().progressReceived(progress.event)
+  })
+}
+
+function applyEvent(runId: string, event: RunEvent, afterLoad: boolean): void {
   const actions = liveRunActions()
   switch (event.type) {
     case 'started':
@@ -155,7 +171,7 @@ function applyEvent(event: RunEvent, afterLoad: boolean): void {
       // Points read from the index already hold steps up to here.
       if (afterLoad && event.step <= (liveCurves.train.lastX() ?? 0)) return
       liveCurves.train.append(event.step, event.loss)
-      actions.progressReceived(event)
+      progressArrived(runId, event)
       return
     case 'eval':
       if (afterLoad && event.step <= (liveCurves.eval.lastX() ?? -1)) return
