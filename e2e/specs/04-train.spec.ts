@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { expect, screenshotForReadme, test } from '../fixtures/app'
 import { DemoPanel } from '../pages/demo-panel'
 import { HistoryPage } from '../pages/history-page'
@@ -81,4 +83,50 @@ test('the demo trains live: stop, resume, reload mid-run, finish, playground, an
   await expect(history.run(runId)).toContainText('Completed')
   await expect(history.run(runId)).toContainText('localtune/tiny-demo')
   await screenshotForReadme(app.page, '06-history')
+})
+
+test('run again with changes, compare the two runs, and delete one after confirming', async ({ app }) => {
+  test.setTimeout(240_000)
+  const page = app.page
+  const demo = new DemoPanel(page)
+  const train = new TrainPage(page)
+  await demo.startDemo(6)
+  const firstRun = ((await page.getByTestId('run-id').textContent()) ?? '').trim()
+  await train.waitForStatus('completed')
+
+  // Run again with a lower learning rate and fewer steps: the new run opens on Train.
+  await page.getByRole('button', { name: 'Run again with changes…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Run again with changes' })
+  await dialog.getByLabel('Learning rate', { exact: true }).fill('0.0005')
+  await dialog.getByLabel('Max steps', { exact: true }).fill('5')
+  await dialog.getByRole('button', { name: 'Start the new run' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(page.getByTestId('run-id')).not.toHaveText(firstRun)
+  const secondRun = ((await page.getByTestId('run-id').textContent()) ?? '').trim()
+  await train.waitForStatus('completed')
+  expect(await train.points()).toBe(5)
+
+  // Compare: both curves on one chart, and the settings that differ.
+  const history = new HistoryPage(page)
+  await history.open()
+  await history.run(firstRun).getByRole('checkbox').check()
+  await history.run(secondRun).getByRole('checkbox').check()
+  await history.compare.click()
+  await expect(history.comparePanel).toContainText('params.learning_rate')
+  await expect(history.comparePanel).toContainText('params.max_steps')
+  await expect.poll(async () => Number(await history.comparePanel.getByTestId('loss-chart').getAttribute('data-points'))).toBe(6)
+
+  // Delete: a real dialog; Escape keeps the run, confirming removes it and its folder.
+  await history.run(secondRun).getByRole('button', { name: `Delete run ${secondRun}` }).click()
+  await expect(history.deleteDialog).toBeVisible()
+  await expect(history.deleteDialog.getByRole('button', { name: 'Cancel' })).toBeFocused()
+  await page.keyboard.press('Escape')
+  await expect(history.deleteDialog).toBeHidden()
+  await expect(history.run(secondRun)).toBeVisible()
+  await history.run(secondRun).getByRole('button', { name: `Delete run ${secondRun}` }).click()
+  await history.deleteDialog.getByRole('button', { name: 'Delete run and folder' }).click()
+  await expect(history.run(secondRun)).toHaveCount(0)
+  await expect(history.comparePanel).toBeHidden()
+  expect(fs.existsSync(path.join(app.home, 'runs', secondRun))).toBe(false)
+  expect(fs.existsSync(path.join(app.home, 'runs', firstRun))).toBe(true)
 })

@@ -36,19 +36,23 @@ function RunAgainForm({ run, onDone }: { run: RunDetail; onDone(): void }) {
     >
       <p className="muted small">Same data, model and method as run {run.id}; the new run gets its own folder and curve.</p>
       {fieldLabels.map(({ key, label, hint }) => (
-        <label key={key}>
-          {label}
+        <div key={key} className="form-field">
+          <label htmlFor={`${formId}-${key}`}>{label}</label>
           <input
+            id={`${formId}-${key}`}
             inputMode={key === 'learningRate' ? 'decimal' : 'numeric'}
             value={fields[key]}
             aria-invalid={errors[key] ? true : undefined}
-            aria-describedby={`${formId}-${key}`}
-            onChange={(event) => setFields({ ...fields, [key]: event.target.value })}
+            aria-describedby={`${formId}-${key}-hint`}
+            onChange={(event) => {
+              const value = event.target.value
+              setFields((current) => ({ ...current, [key]: value }))
+            }}
           />
-          <span id={`${formId}-${key}`} className={errors[key] ? 'error-text small' : 'muted small'}>
+          <span id={`${formId}-${key}-hint`} className={errors[key] ? 'error-text small' : 'muted small'}>
             {errors[key] ?? hint}
           </span>
-        </label>
+        </div>
       ))}
       {actionError && (
         <p role="alert" className="error-text preline">
