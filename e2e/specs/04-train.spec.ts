@@ -130,3 +130,34 @@ test('run again with changes, compare the two runs, and delete one after confirm
   expect(fs.existsSync(path.join(app.home, 'runs', secondRun))).toBe(false)
   expect(fs.existsSync(path.join(app.home, 'runs', firstRun))).toBe(true)
 })
+
+test('a run the host lost in a crash comes back interrupted, and Resume continues its curve', async ({ app }) => {
+  test.setTimeout(240_000)
+  const demo = new DemoPanel(app.page)
+  await demo.startDemo(60)
+  let train = new TrainPage(app.page)
+  const runId = ((await app.page.getByTestId('run-id').textContent()) ?? '').trim()
+  await train.waitForPoints(4)
+
+  // The host dies with SIGKILL mid-run (its pty and the runtime with it); a new host starts.
+  app.killHost()
+  await app.restart()
+  const history = new HistoryPage(app.page)
+  await history.open()
+  await expect(history.run(runId)).toContainText('Interrupted')
+  await history.run(runId).getByRole('button', { name: `Open run ${runId} on Train` }).click()
+
+  train = new TrainPage(app.page)
+  await train.waitForStatus('interrupted')
+  await expect(app.page.getByRole('region', { name: /^Status/ })).toContainText('LocalTune closed or crashed while this run was training')
+  const pointsBefore = await train.points()
+  expect(pointsBefore).toBeGreaterThanOrEqual(4)
+  // Resume is refused while the old process is still saving; the button says why and can be pressed again.
+  await expect(async () => {
+    await train.resume.click()
+    await train.waitForStatus(/queued|running/, 3_000)
+  }).toPass({ timeout: 60_000 })
+  await train.waitForPoints(pointsBefore + 2)
+  await train.stop.click()
+  await train.waitForStatus('stopped')
+})

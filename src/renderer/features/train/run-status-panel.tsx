@@ -73,7 +73,8 @@ export function RunStatusPanel({ run }: { run: RunDetail }) {
           )}
         </div>
       </header>
-      <p>{statusSentence(run, lastCheckpoint)}</p>
+      {/* The core's failure message says it better (what happened and where resume starts). */}
+      {!failure && <p>{statusSentence(run, lastCheckpoint)}</p>}
       {lastCheckpoint !== null && (
         <p className="muted small" data-testid="last-checkpoint" data-step={lastCheckpoint}>
           Checkpoint saved at step {lastCheckpoint} ({checkpoints.length} kept in checkpoints/).
