@@ -81,8 +81,10 @@ export function TrainScreen() {
   return (
     <div className="screen-stack train-screen">
       <RunHeader run={run} />
-      <RunStatusPanel run={run} />
-      <RunProgressPanel run={run} />
+      <div className="run-overview">
+        <RunStatusPanel run={run} />
+        <RunProgressPanel run={run} />
+      </div>
       <LossPanel />
       <section className="panel" aria-labelledby="terminal-title">
         <header className="panel-header">
