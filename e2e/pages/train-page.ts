@@ -10,6 +10,7 @@ export class TrainPage {
   readonly lastCheckpoint: Locator
   readonly progress: Locator
   readonly seeResults: Locator
+  readonly resetZoom: Locator
 
   constructor(readonly page: Page) {
     this.chart = page.getByRole('region', { name: 'Loss' }).getByTestId('loss-chart')
@@ -20,6 +21,21 @@ export class TrainPage {
     this.lastCheckpoint = page.getByTestId('last-checkpoint')
     this.progress = page.getByTestId('run-progress')
     this.seeResults = page.getByRole('button', { name: 'See results' })
+    this.resetZoom = page.getByRole('region', { name: 'Loss' }).getByRole('button', { name: 'Reset zoom' })
+  }
+
+  /** Drags across the plot from one fraction of its width to another, as a user selects a range to zoom into. */
+  async zoomByDrag(from: number, to: number): Promise<void> {
+    const plot = this.chart.locator('.u-over')
+    await plot.scrollIntoViewIfNeeded()
+    const box = await plot.boundingBox()
+    if (!box) throw new Error('the chart has no plot area')
+    const y = box.y + box.height / 2
+    await this.page.mouse.move(box.x + box.width * from, y)
+    await this.page.mouse.down()
+    await this.page.mouse.move(box.x + box.width * ((from + to) / 2), y)
+    await this.page.mouse.move(box.x + box.width * to, y)
+    await this.page.mouse.up()
   }
 
   /** Points of the train loss curve that are on the canvas now. */

@@ -63,6 +63,17 @@ test('the demo trains live: stop, resume, reload mid-run, finish, playground, an
   await train.waitForStatus('completed', 180_000)
   expect(await train.points()).toBe(demoSteps)
 
+  // Zoom by dragging, reset by keyboard; zoom by keyboard, reset by the button.
+  await train.zoomByDrag(0.2, 0.6)
+  await expect(train.resetZoom).toBeEnabled()
+  await train.chart.focus()
+  await page.keyboard.press('0')
+  await expect(train.resetZoom).toBeDisabled()
+  await page.keyboard.press('+')
+  await expect(train.resetZoom).toBeEnabled()
+  await train.resetZoom.click()
+  await expect(train.resetZoom).toBeDisabled()
+
   // Results: files, snippet, and a streamed playground answer next to the base model's.
   const results = new ResultsPage(page)
   await train.seeResults.click()

@@ -41,7 +41,25 @@ function cssColor(name: string): string {
 // Steps are whole numbers: ticks at 1, 2, 5 × 10^k only, never at step 2.5.
 const stepIncrements = Array.from({ length: 8 }, (_, power) => [1, 2, 5].map((base) => base * 10 ** power)).flat()
 
-const formatValue = (_u: uPlot, value: number | null | undefined) => (value == null ? '—' : value.toFixed(4))
+/** The newest value of a column (the legend shows it while the cursor is away from the plot). */
+function lastValue(column: ArrayLike<number | null | undefined> | undefined): number | null {
+  if (!column) return null
+  for (let index = column.length - 1; index >= 0; index--) {
+    const value = column[index]
+    if (value != null) return value
+  }
+  return null
+}
+
+// Under the cursor: the values there; otherwise the newest ones, so the legend reads live.
+const formatValue = (u: uPlot, raw: number | null, seriesIdx: number, idx: number | null) => {
+  const value = idx == null ? lastValue(u.data[seriesIdx]) : raw
+  return value == null ? '—' : value.toFixed(4)
+}
+const formatStep = (u: uPlot, raw: number | null, _seriesIdx: number, idx: number | null) => {
+  const value = idx == null ? lastValue(u.data[0]) : raw
+  return value == null ? '—' : String(Math.round(value))
+}
 
 /**
  * A live loss chart on uPlot that stays smooth with 100,000 points: data lives in typed-array
@@ -146,7 +164,7 @@ export function LossChart({ curves, smoothing, label, height = 280, emptyText = 
         }
       },
       series: [
-        { label: 'step', value: (_u, value) => (value == null ? '—' : String(Math.round(value))) },
+        { label: 'step', value: formatStep },
         ...curves.map(
           (curve): uPlot.Series => ({
             label: curve.label,
