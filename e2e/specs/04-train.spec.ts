@@ -86,6 +86,7 @@ test('the demo trains live: stop, resume, reload mid-run, finish, playground, an
   await expect(results.tunedAnswer).toHaveAttribute('data-state', 'done', { timeout: 60_000 })
   await expect(results.baseAnswer).toHaveAttribute('data-state', 'done', { timeout: 60_000 })
   expect(((await results.tunedAnswer.locator('pre').textContent()) ?? '').trim().length).toBeGreaterThan(0)
+  await page.getByRole('region', { name: /^Use it/ }).evaluate((panel) => panel.scrollIntoView({ block: 'start' }))
   await screenshotForReadme(page, '05-results')
 
   // History survives a restart of the host.
@@ -94,7 +95,6 @@ test('the demo trains live: stop, resume, reload mid-run, finish, playground, an
   await history.open()
   await expect(history.run(runId)).toContainText('Completed')
   await expect(history.run(runId)).toContainText('localtune/tiny-demo')
-  await screenshotForReadme(app.page, '06-history')
 })
 
 test('run again with changes, compare the two runs, and delete one after confirming', async ({ app }) => {
@@ -127,6 +127,7 @@ test('run again with changes, compare the two runs, and delete one after confirm
   await expect(history.comparePanel).toContainText('params.learning_rate')
   await expect(history.comparePanel).toContainText('params.max_steps')
   await expect.poll(async () => Number(await history.comparePanel.getByTestId('loss-chart').getAttribute('data-points'))).toBe(6)
+  await screenshotForReadme(page, '06-history')
 
   // Delete: a real dialog; Escape keeps the run, confirming removes it and its folder.
   await history.run(secondRun).getByRole('button', { name: `Delete run ${secondRun}` }).click()
