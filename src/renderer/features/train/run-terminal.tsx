@@ -3,7 +3,7 @@ import { Terminal, type ITheme } from '@xterm/xterm'
 import { FitAddon } from '@xterm/addon-fit'
 import '@xterm/xterm/css/xterm.css'
 import type { EventPayloadOf } from '../../../shared/contract'
-import { invoke, subscribe } from '../../api/client'
+import { invoke, onEventsReconnected, subscribe } from '../../api/client'
 import { outputAfterTail } from './terminal-overlap'
 
 const themeQuery = '(prefers-color-scheme: dark)'
@@ -40,20 +40,28 @@ export function RunTerminal({ runId }: { runId: string }) {
       if (tailShown) terminal.write(output.data)
       else pending += output.data
     })
-    invoke('runs.output-tail', { runId })
-      .then(({ data, truncated }) => {
-        if (disposed) return
-        if (truncated) terminal.write('\x1b[2m[earlier output is in output.log in the run folder]\x1b[0m\r\n')
-        terminal.write(data)
-        terminal.write(outputAfterTail(data, pending))
-      })
-      .catch((error: unknown) => {
-        if (!disposed) terminal.write(`\r\n[the output could not be read: ${error instanceof Error ? error.message : String(error)}]\r\n${pending}`)
-      })
-      .finally(() => {
-        tailShown = true
-        pending = ''
-      })
+    const showTail = () => {
+      tailShown = false
+      pending = ''
+      invoke('runs.output-tail', { runId })
+        .then(({ data, truncated }) => {
+          if (disposed) return
+          terminal.reset()
+          if (truncated) terminal.write('\x1b[2m[earlier output is in output.log in the run folder]\x1b[0m\r\n')
+          terminal.write(data)
+          terminal.write(outputAfterTail(data, pending))
+        })
+        .catch((error: unknown) => {
+          if (!disposed) terminal.write(`\r\n[the output could not be read: ${error instanceof Error ? error.message : String(error)}]\r\n${pending}`)
+        })
+        .finally(() => {
+          tailShown = true
+          pending = ''
+        })
+    }
+    showTail()
+    // Output pushed while the event stream was down is lost; the log has it, so read it again.
+    const stopReconnectWatch = onEventsReconnected(showTail)
 
     let resizeTimer: ReturnType<typeof setTimeout> | undefined
     const fitToPanel = () => {
@@ -81,6 +89,7 @@ export function RunTerminal({ runId }: { runId: string }) {
       query.removeEventListener('change', themeChanged)
       observer.disconnect()
       unsubscribe()
+      stopReconnectWatch()
       terminal.dispose()
     }
   }, [runId])
