@@ -52,7 +52,13 @@ export class TrainPage {
     return this.points()
   }
 
+  /**
+   * Waits for the status, then for two animation frames: the events before a status push arrive
+   * before it, and the chart draws them on its next frame, so points() and lastStep() read
+   * right after this are up to date.
+   */
   async waitForStatus(status: string | RegExp, timeout = 90_000): Promise<void> {
     await expect(this.status).toHaveAttribute('data-status', status, { timeout })
+    await this.page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
   }
 }
