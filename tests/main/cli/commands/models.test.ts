@@ -32,7 +32,7 @@ describe('localtune models', () => {
     const { out, io } = collectingIo()
     expect(await modelsCommand.run([], io, context({ HF_HUB_CACHE: path.join(root, 'empty') }))).toBe(0)
     expect(out[0]).toBe(`Hugging Face cache: ${path.join(root, 'empty')} (no models there)`)
-    expect(out.join('\n')).toMatch(/localtune\/tiny-demo \(demo, CPU\)\s+957\.4K\s+fp32\s+yes\s+no\s+built-in/)
+    expect(out.join('\n')).toMatch(/localtune\/tiny-demo \(demo, CPU\)\s+990\.5K\s+fp32\s+yes\s+no\s+built-in/)
   })
 
   it('lists cached models with exact parameter counts and their problems', async () => {

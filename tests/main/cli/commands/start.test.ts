@@ -16,7 +16,7 @@ describe('localtune start', () => {
     const interrupted = new Promise<void>((resolve) => {
       stop = resolve
     })
-    const env = { ...process.env, LOCALTUNE_HOME: temp.home }
+    const env: NodeJS.ProcessEnv = { ...process.env, LOCALTUNE_HOME: temp.home }
     delete env.DISPLAY
     delete env.WAYLAND_DISPLAY
     const io = {
