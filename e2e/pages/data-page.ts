@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import type { Locator, Page } from '@playwright/test'
 
 /** The Data step: a CSV in, its rows, the mapping wizard and the formatted preview. */
@@ -52,6 +54,15 @@ export class DataPage {
 
   async open(): Promise<void> {
     await this.navButton.click()
+  }
+
+  /**
+   * Brings a CSV in as a user of that host would: Electron's file picker gives a real path; in a
+   * browser the file is dropped on the window (and uploaded).
+   */
+  async bringIn(host: 'browser' | 'electron', csvPath: string): Promise<void> {
+    if (host === 'electron') await this.fileInput.setInputFiles(csvPath)
+    else await this.dropFile(path.basename(csvPath), fs.readFileSync(csvPath))
   }
 
   /** Drops a file on the window the way a desktop drag does: dragenter, dragover, drop with a DataTransfer. */

@@ -57,8 +57,7 @@ test('CSV → demo model → Auto explained → Manual changes the estimate → 
 
   // Data: the real roleplay CSV, its suggested mapping confirmed.
   await data.open()
-  if (app.host === 'electron') await data.fileInput.setInputFiles(roleplayCsv)
-  else await data.dropFile('gpteacher-roleplay.csv', fs.readFileSync(roleplayCsv))
+  await data.bringIn(app.host, roleplayCsv)
   await expect(data.rowCount).toHaveText('3,146 data rows')
   await data.useMapping.click()
   await expect(data.stepStatus).toContainText('The data is ready')
@@ -237,8 +236,7 @@ test.describe('on a machine with an RTX 4090 (a stand-in nvidia-smi)', () => {
 
     await data.open()
     const sampleCsv = path.join(root, 'resources', 'demo', 'sample-chat.csv')
-    if (app.host === 'electron') await data.fileInput.setInputFiles(sampleCsv)
-    else await data.dropFile('sample-chat.csv', fs.readFileSync(sampleCsv))
+    await data.bringIn(app.host, sampleCsv)
     await data.useMapping.click()
     await expect(data.stepStatus).toContainText('The data is ready')
     await data.continueButton.click()

@@ -34,8 +34,7 @@ test('the whole path with a real CSV: data, model, estimate, project, train, sto
 
   // Data: drop the file, accept the suggested chat mapping, and read row 1 exactly as it will train.
   await data.open()
-  if (app.host === 'electron') await data.fileInput.setInputFiles(roleplayCsv)
-  else await data.dropFile('gpteacher-roleplay.csv', fs.readFileSync(roleplayCsv))
+  await data.bringIn(app.host, roleplayCsv)
   await expect(data.rowCount).toHaveText('3,146 data rows')
   await data.useMapping.click()
   await expect(data.stepStatus).toContainText('The data is ready')

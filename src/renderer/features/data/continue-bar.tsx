@@ -4,6 +4,7 @@ import type { IntakeError } from '../../stores/dataset-intake-store'
 import { goToScreen } from '../../stores/navigation-store'
 import { intakeErrorOf } from './csv-intake-service'
 import { draftExportRequested } from './mapping-service'
+import { ErrorAlert } from '../../app/error-alert'
 
 /**
  * The way on: writes the draft training files (so the next steps can count tokens and a
@@ -33,18 +34,7 @@ export function ContinueBar() {
       <span className="small" role="status" data-testid="data-step-status">
         {blocker ?? 'The data is ready: the training files will be written from exactly what you see above.'}
       </span>
-      {error && (
-        <div role="alert" className="data-error">
-          <p>{error.message}</p>
-          {error.details.length > 0 && (
-            <ul>
-              {error.details.map((detail) => (
-                <li key={detail}>{detail}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
+      {error && <ErrorAlert error={error} />}
     </section>
   )
 }

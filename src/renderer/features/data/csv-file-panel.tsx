@@ -5,6 +5,7 @@ import { delimiterLabels, encodingLabels, formatBytes, formatCount, lineEndingLa
 import { FilePickerButton } from './file-picker-button'
 import { ImportProgressBar } from './import-progress-bar'
 import { ProblemList } from './problem-list'
+import { ErrorAlert } from '../../app/error-alert'
 
 function headerDecision(inspection: CsvInspection): string {
   const layout = inspection.layout
@@ -82,18 +83,7 @@ export function CsvFilePanel() {
           <ImportProgressBar key={fileName} fileName={fileName} />
         </>
       )}
-      {error && (
-        <div role="alert" className="data-error">
-          <p>{error.message}</p>
-          {error.details.length > 0 && (
-            <ul>
-              {error.details.map((detail) => (
-                <li key={detail}>{detail}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
+      {error && <ErrorAlert error={error} />}
       {phase === 'unusable' && inspection && (
         <p role="alert" className="data-error">
           LocalTune cannot use {inspection.fileName}: see below. Choose a CSV or TSV text file (export it from your spreadsheet as “CSV UTF-8”).
