@@ -7,7 +7,6 @@ import { EventHub } from './event-hub'
 import { hardwareService, type HardwareServiceOptions } from './estimate/hardware-handlers'
 import { modelsHandlers } from './estimate/models-handlers'
 import { tokensHandlers } from './estimate/tokens-handlers'
-import { detectHardware } from './hardware/detect-hardware'
 import type { HardwareSnapshot } from '../../shared/hardware/types'
 import { projectsHandlers } from './projects/projects-handlers'
 import { ensureHome, resolveHome } from './home'
@@ -80,7 +79,7 @@ export function createCore(options: CoreOptions = {}): Core {
 
   const handlers: ContractHandlers = {
     'system.doctor': async ({ refresh }) => {
-      const [python, hardware] = await Promise.all([pythonRuntime(refresh), detectHardware({ env })])
+      const [python, hardware] = await Promise.all([pythonRuntime(refresh), machine.snapshot(refresh)])
       return buildDoctorReport({
         home,
         database: databaseStatus(db),
