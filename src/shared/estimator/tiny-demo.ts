@@ -1,4 +1,6 @@
 import type { ModelArchitecture } from './model-architecture'
+import type { ModelCatalogEntry } from './model-catalog-entry'
+import { countParameters } from './model-layers'
 
 /**
  * The built-in demo model `localtune/tiny-demo`, as python-runtime/localtune_runtime/backends/
@@ -33,4 +35,23 @@ export const tinyDemoArchitecture: ModelArchitecture = {
   quantization: null,
   slidingWindow: null,
   isTinyDemo: true
+}
+
+/** The demo model as the catalog lists it: always there, on every machine. */
+export function tinyDemoEntry(): ModelCatalogEntry {
+  return {
+    id: tinyDemoModelId,
+    displayName: 'LocalTune tiny demo (~1M parameters, byte-level; trains on CPU)',
+    source: 'built-in',
+    path: null,
+    revision: null,
+    architecture: tinyDemoArchitecture,
+    parameters: { total: countParameters(tinyDemoArchitecture).total, byDtype: {}, source: 'built-in' },
+    weightBytes: null,
+    hasTokenizer: true,
+    hasChatTemplate: false,
+    isDemo: true,
+    cpuCapable: true,
+    problems: []
+  }
 }

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { ModelCatalogEntry } from '../../../src/shared/contract'
-import { tinyDemoArchitecture } from '../../../src/shared/estimator'
+import { tinyDemoArchitecture, tinyDemoEntry } from '../../../src/shared/estimator'
 import { catalogEntryNow, filterCatalog, modelCatalogActions } from '../../../src/renderer/stores/model-catalog-store'
 
-const demo: ModelCatalogEntry = {
-  id: 'localtune/tiny-demo',
-  displayName: 'LocalTune tiny demo',
-  source: 'built-in',
-  path: null,
-  revision: null,
-  architecture: tinyDemoArchitecture,
-  parameters: null,
-  weightBytes: null,
-  hasTokenizer: true,
-  hasChatTemplate: false,
-  isDemo: true,
-  cpuCapable: true,
-  problems: []
-}
+const demo: ModelCatalogEntry = { ...tinyDemoEntry(), displayName: 'LocalTune tiny demo', parameters: null }
 const qwen: ModelCatalogEntry = { ...demo, id: 'Qwen/Qwen2.5-0.5B-Instruct', displayName: 'Qwen/Qwen2.5-0.5B-Instruct', source: 'hf-cache', path: '/cache/qwen', architecture: { ...tinyDemoArchitecture, modelType: 'qwen2', architecture: 'Qwen2ForCausalLM', isTinyDemo: false }, isDemo: false }
 
 describe('model catalog store', () => {

@@ -4,7 +4,7 @@ import { ModelConfigError, parseModelConfigText } from '../../../shared/estimato
 import type { ModelArchitecture } from '../../../shared/estimator/model-architecture'
 import type { ModelCatalogEntry } from '../../../shared/estimator/model-catalog-entry'
 import { countParameters } from '../../../shared/estimator/model-layers'
-import { tinyDemoArchitecture, tinyDemoModelId } from '../../../shared/estimator/tiny-demo'
+import { tinyDemoEntry, tinyDemoModelId } from '../../../shared/estimator/tiny-demo'
 import { findCachedRepo, listCachedRepos, resolveHfHubCache } from './hf-cache'
 import { modelWeightFiles, SafetensorsError, tallyParameters } from './safetensors'
 
@@ -35,23 +35,6 @@ export interface ModelCatalog {
   models: ModelCatalogEntry[]
 }
 
-export function tinyDemoEntry(): ModelCatalogEntry {
-  return {
-    id: tinyDemoModelId,
-    displayName: 'LocalTune tiny demo (~1M parameters, byte-level; trains on CPU)',
-    source: 'built-in',
-    path: null,
-    revision: null,
-    architecture: tinyDemoArchitecture,
-    parameters: { total: countParameters(tinyDemoArchitecture).total, byDtype: {}, source: 'built-in' },
-    weightBytes: null,
-    hasTokenizer: true,
-    hasChatTemplate: false,
-    isDemo: true,
-    cpuCapable: true,
-    problems: []
-  }
-}
 
 function readChatTemplatePresence(dir: string): boolean {
   if (fs.existsSync(path.join(dir, 'chat_template.jinja')) || fs.existsSync(path.join(dir, 'chat_template.json'))) return true

@@ -6,7 +6,7 @@ import { Tokenizer } from '@huggingface/tokenizers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { computeTokenStats, tokenCounterFor } from '../../../../src/main/core/tokens/compute-token-stats'
 import { readTrainingTexts } from '../../../../src/main/core/tokens/training-texts'
-import { tinyDemoEntry } from '../../../../src/main/core/models/model-catalog'
+import { tinyDemoEntry } from '../../../../src/shared/estimator/tiny-demo'
 import { countTruncated } from '../../../../src/shared/estimator/token-stats'
 
 const shared = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../../../shared/data')

@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { ModelCatalogEntry } from '../../../../src/shared/contract'
-import { countParameters, parseModelConfigText, summariseTokenCounts, tinyDemoArchitecture } from '../../../../src/shared/estimator'
+import { parseModelConfigText, summariseTokenCounts, tinyDemoEntry } from '../../../../src/shared/estimator'
 import type { HardwareSnapshot } from '../../../../src/shared/hardware/types'
 import { deriveEstimateView, type EstimateInputs } from '../../../../src/renderer/features/parameters/estimate-view'
 import { fieldsFromParams } from '../../../../src/renderer/features/parameters/manual-fields'
 import { contractVerdict, deviceChoiceOf, gateOpen, verifiedEstimateOf } from '../../../../src/renderer/features/parameters/verified-estimate'
 
 const GiB = 1024 ** 3
-const demoEntry: ModelCatalogEntry = {
-  id: 'localtune/tiny-demo',
-  displayName: 'LocalTune tiny demo',
-  source: 'built-in',
-  path: null,
-  revision: null,
-  architecture: tinyDemoArchitecture,
-  parameters: { total: countParameters(tinyDemoArchitecture).total, byDtype: {}, source: 'built-in' },
-  weightBytes: null,
-  hasTokenizer: true,
-  hasChatTemplate: false,
-  isDemo: true,
-  cpuCapable: true,
-  problems: []
-}
+const demoEntry: ModelCatalogEntry = { ...tinyDemoEntry(), displayName: 'LocalTune tiny demo' }
 const llama8b = parseModelConfigText(
   JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256, intermediate_size: 14336, max_position_embeddings: 131072, torch_dtype: 'bfloat16' })
 )
