@@ -69,10 +69,12 @@ const llama1_13b = llama2_13b
 // ── Stacks (what each framework did; see the header of training-stack.ts) ──────────────────────
 const torchtune2024: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'compute' }
 // bitsandbytes 0.41.1 (LitGPT's tables) and 0.39 (May 2023) still kept the input of every quantised Linear.
-const litgptTrue: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'chunked', optimizerImplementation: 'foreach', unquantizedDtype: 'compute', doubleQuant: false, quantizedLinearsSaveInput: true, rmsNormUpcast: false, loraScatterKeepsOutput: true }
+// PyTorch 2.1.0 (LitGPT's tables) and 2.0 (May 2023) still kept mean's input (meanSavesInput);
+// LitGPT's chunked_cross_entropy ran on bf16 logit chunks without an upcast.
+const litgptTrue: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'chunked', optimizerImplementation: 'foreach', unquantizedDtype: 'compute', doubleQuant: false, quantizedLinearsSaveInput: true, rmsNormUpcast: false, loraScatterKeepsOutput: true, meanSavesInput: true }
 const litgptMixed: Partial<TrainingStack> = { ...litgptTrue, autocast: true, loraBaseWeights: 'fp32', loraAdapterDtype: 'fp32' }
 const peftMetaMath: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach' }
-const hf2023: Partial<TrainingStack> = { autocast: true, loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'fp32', doubleQuant: false, quantizedLinearsSaveInput: true }
+const hf2023: Partial<TrainingStack> = { autocast: true, loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'fp32', doubleQuant: false, quantizedLinearsSaveInput: true, meanSavesInput: true }
 
 function params(p: Partial<EstimateParams> & Pick<EstimateParams, 'method' | 'max_length' | 'micro_batch_size'>): EstimateParams {
   return {
@@ -116,17 +118,17 @@ type RowPlan = Described | Excluded
 const plans: Record<string, RowPlan> = {
   '1': { exclude: 'optimizer-in-backward with paged 8-bit AdamW: gradients are never all alive and the optimizer state lives in unified memory PyTorch does not count; also torch.compile' },
   '2': { exclude: 'settings on this GPU not stated (optimizer, checkpointing); 37.4 GiB vs 18.9 GiB on the 4090 for the "same" row shows they differ' },
-  '3': { exclude: 'torch.compile fuses kernels and changes which activations are saved; the estimator models eager PyTorch (what LocalTune runs)', informational: { model: llama31_8b, params: params({ method: 'lora', max_length: 2048, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qvoMlp) }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
+  '3': { exclude: 'torch.compile fuses kernels and changes which activations are saved; the estimator models eager PyTorch (what LocalTune runs)', informational: { model: llama31_8b, params: params({ method: 'lora', max_length: 2048, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qvoMlp) }), stack: { ...torchtune2024, loss: 'chunked-fp32' }, view: 'allocated' } },
   '4': { exclude: 'settings not stated (checkpointing) and torch.compile' },
-  '5': { exclude: 'torch.compile; torchao NF4 (not bitsandbytes)', informational: { model: llama31_8b, params: params({ method: 'qlora', max_length: 2048, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qvoMlp) }), stack: { ...torchtune2024, loss: 'chunked', doubleQuant: true }, view: 'allocated' } },
+  '5': { exclude: 'torch.compile; torchao NF4 (not bitsandbytes)', informational: { model: llama31_8b, params: params({ method: 'qlora', max_length: 2048, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qvoMlp) }), stack: { ...torchtune2024, loss: 'chunked-fp32', doubleQuant: true }, view: 'allocated' } },
   '6': { exclude: '8 GPUs with CPU offload' },
   '7': { exclude: '8 GPUs (FSDP sharding)' },
   '8': { exclude: '8 GPUs (FSDP sharding)' },
   '9': { exclude: 'unpacked with sequence lengths not stated (up to 4096, dataset not named): activation memory cannot be computed' },
   '10': { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated', gpu: 'A100 80GB', note: 'torchtune "peak memory active"; the optimization table ran on an 80 GB A100 (60 GiB measured)' },
   '11': { exclude: 'torch.compile', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated' } },
-  '12': { exclude: 'torch.compile (with chunked cross-entropy)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
-  '13': { exclude: 'torch.compile (with chunked CE and checkpointing)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2, gradient_checkpointing: true }), stack: { ...torchtune2024, loss: 'chunked' }, view: 'allocated' } },
+  '12': { exclude: 'torch.compile (with chunked cross-entropy)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: { ...torchtune2024, loss: 'chunked-fp32' }, view: 'allocated' } },
+  '13': { exclude: 'torch.compile (with chunked CE and checkpointing)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2, gradient_checkpointing: true }), stack: { ...torchtune2024, loss: 'chunked-fp32' }, view: 'allocated' } },
   '14': { exclude: 'optimizer-in-backward and torch.compile' },
   '15': { exclude: 'activation offloading to CPU, optimizer-in-backward, torch.compile' },
   '16': { exclude: '8-bit AdamW inside backward, activation offloading, torch.compile' },

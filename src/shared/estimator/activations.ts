@@ -20,6 +20,9 @@ import { blockLinears } from './model-layers'
 
 export type AttentionKernel = 'eager' | 'sdpa' | 'flash'
 
+/** Fused-q/k/v families whose attention copies v out of the fused output (indexing or reshape). */
+const fusedQkvCopyingTypes = new Set(['falcon', 'bloom'])
+
 export interface ActivationContext {
   /** Compute dtype bytes (2 for bf16/fp16, 4 for fp32). */
   computeBytes: number
@@ -33,6 +36,8 @@ export interface ActivationContext {
   quantizedLinearsSaveInput: boolean
   /** RMSNorm keeps an fp32 copy of its input (transformers, torchtune) instead of the input itself. */
   rmsNormUpcast: boolean
+  /** `mean` keeps its input for backward (PyTorch ≤ 2.1): each RMSNorm's x² stays alive. */
+  meanSavesInput: boolean
   /** Output features of a fused q/k/v Linear whose adapter output is kept for backward (LitGPT's index_copy scatter); 0 otherwise. */
   loraKeptOutputWidth: number
   /** Full finetuning: every weight (Linear, norms, embeddings) is trained. */
@@ -77,7 +82,9 @@ export function activationTerms(arch: ModelArchitecture, ctx: ActivationContext)
   // backward (for an fp32 input, the input itself); a trained weight also keeps the normalised
   // tensor. LayerNorm's kernel keeps its (fp32 under autocast) input plus fp32 mean and rstd.
   const rmsInput = ctx.rmsNormUpcast ? 4 : r
-  const normSaved = arch.norm === 'rms' ? rmsInput * h + (ctx.trainBase ? normOut * h : 0) : (ctx.autocast ? 4 : r) * h + 8
+  // mean(x²) in the norm's compute dtype: kept too where mean saved its input (PyTorch ≤ 2.1).
+  const rmsMeanInput = ctx.meanSavesInput ? rmsInput * h : 0
+  const normSaved = arch.norm === 'rms' ? rmsInput * h + rmsMeanInput + (ctx.trainBase ? normOut * h : 0) : (ctx.autocast ? 4 : r) * h + 8
   const norms = arch.normsPerLayer * normSaved
 
   // Dtype of what the q/k/v and MLP Linears return: the compute dtype under autocast or with
@@ -130,15 +137,23 @@ export function activationTerms(arch: ModelArchitecture, ctx: ActivationContext)
   // to every query head (repeat_kv) before the kernel, so those are saved at full width;
   // flash_attention_2 takes grouped k/v as they are.
   const kvSaved = ctx.attention === 'flash' ? kv : q
+  // A saved view keeps its whole base tensor alive. With a fused q/k/v Linear, RoPE writes new
+  // q and k, but v reaches the kernel as a view into the fused output (no repeat copy when
+  // every query head has its own k/v head, or with flash's grouped k/v), so the kernel's saved
+  // v holds the q and k parts of that output too. Families that copy v anyway (Falcon's
+  // indexing, BLOOM's reshape) or that never rewrite q and k (learned positions: q, k and v are
+  // all views of the one output, already counted once) keep nothing extra.
+  const valueViewKeepsFusedOutput = arch.fusedQkv && !arch.learnedPositions && !fusedQkvCopyingTypes.has(arch.modelType) && (kv === q || ctx.attention === 'flash')
+  const fusedOutputKept = valueViewKeepsFusedOutput ? linearOut * (q + kv) : 0
   let attention: number
   let attentionScores = 0
   if (ctx.attention === 'eager') {
     // matmul(q, kᵀ) saves q and k; softmax runs in fp32 and saves its fp32 output; the
     // compute-dtype probabilities are saved by matmul(probs, v) together with v.
-    attention = c * q + 2 * c * kvSaved
+    attention = c * q + 2 * c * kvSaved + fusedOutputKept
     attentionScores = heads * ctx.sequenceLength * (4 + (c < 4 ? c : 0))
   } else {
-    attention = c * q + 2 * c * kvSaved + c * q + 4 * heads
+    attention = c * q + 2 * c * kvSaved + c * q + 4 * heads + fusedOutputKept
   }
 
   // MLP. Gated (SwiGLU): act(gate) saves gate's output; the product saves act's output and up's

@@ -28,10 +28,13 @@ export interface TrainingStack {
    * How the loss reads the logits:
    * - "fp32-upcast": the whole logits tensor is upcast to fp32 before cross-entropy
    *   (transformers, LocalTune's runtime, torchtune before chunked CE).
-   * - "chunked": cross-entropy over chunks, so only the compute-dtype logits and one
-   *   log-softmax output per token stay alive (LitGPT, torchtune's chunked CE).
+   * - "chunked-fp32": cross-entropy over chunks, each upcast to fp32, so only the
+   *   compute-dtype logits and one fp32 log-softmax output per logit stay alive (torchtune's
+   *   CEWithChunkedOutputLoss).
+   * - "chunked": cross-entropy over chunks in the compute dtype: the log-softmax output is
+   *   kept in the compute dtype too (LitGPT's chunked_cross_entropy on bf16 logits).
    */
-  loss: 'fp32-upcast' | 'chunked'
+  loss: 'fp32-upcast' | 'chunked-fp32' | 'chunked'
   /** QLoRA: quantise the NF4 block scales again (bitsandbytes bnb_4bit_use_double_quant). */
   doubleQuant: boolean
   /**
@@ -56,6 +59,13 @@ export interface TrainingStack {
    * the adapter output directly and keeps nothing of it.
    */
   loraScatterKeepsOutput: boolean
+  /**
+   * PyTorch up to 2.1 saved the input of `mean` for its backward although only its element
+   * count is needed (pytorch/pytorch#109876, reported on 2.1's code in September 2023;
+   * reproduced with Debian's torch 1.13: `MeanBackward1._saved_self`). An RMSNorm computes
+   * mean(x²), so each RMSNorm kept its x² tensor alive until backward.
+   */
+  meanSavesInput: boolean
 }
 
 /**
@@ -78,5 +88,7 @@ export const localTuneStack: TrainingStack = {
   int8Base: false,
   quantizedLinearsSaveInput: false,
   rmsNormUpcast: true,
-  loraScatterKeepsOutput: false
+  loraScatterKeepsOutput: false,
+  // The HF backend runs a current PyTorch (transformers and PEFT need one), whose mean backward keeps only the element count.
+  meanSavesInput: false
 }

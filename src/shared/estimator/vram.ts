@@ -204,6 +204,7 @@ export function estimateVram(input: VramInput): VramEstimate {
     quantizedLinears: quantization !== null,
     quantizedLinearsSaveInput: stack.quantizedLinearsSaveInput,
     rmsNormUpcast: stack.rmsNormUpcast,
+    meanSavesInput: stack.meanSavesInput,
     loraKeptOutputWidth: method !== 'full' && stack.loraScatterKeepsOutput ? fusedQkvAdaptedWidth(model, params.lora.target_modules) : 0,
     trainBase,
     loraTargets,
@@ -225,9 +226,10 @@ export function estimateVram(input: VramInput): VramEstimate {
   // the step ends. On top of them, at the log-softmax backward:
   // - fp32-upcast: three fp32 tensors of tokens × vocab (the saved log-softmax output, the
   //   incoming gradient, the gradient it produces) → 12 more bytes per logit;
-  // - chunked: one fp32 log-softmax output per logit → 4 more bytes (chunks are freed as the
-  //   backward goes).
-  const logitBytes = stack.loss === 'fp32-upcast' ? c + 12 : c + 4
+  // - chunked-fp32: one fp32 log-softmax output per logit → 4 more bytes (chunks are freed as the
+  //   backward goes);
+  // - chunked: the log-softmax of compute-dtype chunks is kept in the compute dtype → c more.
+  const logitBytes = stack.loss === 'fp32-upcast' ? c + 12 : stack.loss === 'chunked-fp32' ? c + 4 : 2 * c
   const logitsKept = tokens * model.vocabSize * c
   const logitsExtra = tokens * model.vocabSize * (logitBytes - c)
   // Full finetuning: lm_head's weight gradient is created at the very start of backward.

@@ -63,7 +63,7 @@ describe('estimateVram: the breakdown adds up', () => {
 
   it('saves per token and block what autograd keeps (hand-computed for LoRA q,v on Llama-3.2-1B under autocast)', () => {
     const terms = activationTerms(llama1b, {
-      computeBytes: 2, residualBytes: 2, autocast: true, quantizedLinears: false, quantizedLinearsSaveInput: false, rmsNormUpcast: true,
+      computeBytes: 2, residualBytes: 2, autocast: true, quantizedLinears: false, quantizedLinearsSaveInput: false, rmsNormUpcast: true, meanSavesInput: false,
       trainBase: false, loraTargets: resolveLoraTargets(llama1b, ['q_proj', 'v_proj']), loraRank: 16, adapterBytes: 4, loraDropout: 0,
       attention: 'sdpa', sequenceLength: 1024, loraKeptOutputWidth: 0
     })
@@ -71,6 +71,45 @@ describe('estimateVram: the breakdown adds up', () => {
     expect(terms.perLayerParts).toEqual({ norms: 16384, linearInputs: 0, loraInputs: 8256, attention: 16512, attentionScores: 0, mlp: 49152 })
     expect(terms.perLayer).toBe(90304)
     expect(terms.checkpointPerLayer).toBe(2 * 2048)
+  })
+})
+
+describe('activations: what a framework version keeps beyond the ops themselves', () => {
+  const context = (arch: typeof llama1b, overrides: Partial<Parameters<typeof activationTerms>[1]> = {}) => activationTerms(arch, {
+    computeBytes: 2, residualBytes: 2, autocast: false, quantizedLinears: false, quantizedLinearsSaveInput: false, rmsNormUpcast: false, meanSavesInput: false,
+    trainBase: false, loraTargets: [], loraRank: 8, adapterBytes: 2, loraDropout: 0, attention: 'sdpa', sequenceLength: 1024, loraKeptOutputWidth: 0, ...overrides
+  })
+  const neox = parseModelConfigText(JSON.stringify({ model_type: 'gpt_neox', hidden_size: 2560, intermediate_size: 10240, num_hidden_layers: 32, num_attention_heads: 32, vocab_size: 50304 }), 'gpt_neox config')
+
+  it('a fused q/k/v output stays whole when v reaches attention as a view of it (RoPE rewrote q and k)', () => {
+    const separate = context({ ...neox, fusedQkv: false })
+    const fused = context(neox)
+    // The saved v keeps the q and k parts of the bf16 fused output alive: 2 B × (2560 + 2560) per token.
+    expect(fused.perLayerParts.attention - separate.perLayerParts.attention).toBe(2 * (2560 + 2560))
+  })
+
+  it('no extra where q, k and v are all views of one output (GPT-2) or v is copied for grouped heads', () => {
+    expect(context(gpt2).perLayerParts.attention).toBe(context({ ...gpt2, fusedQkv: false }).perLayerParts.attention)
+    const grouped = { ...neox, numKeyValueHeads: 8 }
+    expect(context(grouped).perLayerParts.attention).toBe(context({ ...grouped, fusedQkv: false }).perLayerParts.attention)
+    // flash_attention_2 takes grouped k/v without copying them, so the view (and the whole output) is saved.
+    expect(context(grouped, { attention: 'flash' }).perLayerParts.attention - context({ ...grouped, fusedQkv: false }, { attention: 'flash' }).perLayerParts.attention).toBe(2 * (2560 + 640))
+  })
+
+  it('PyTorch ≤ 2.1 kept mean\'s input: every RMSNorm also keeps its x² (fp32 where the norm upcasts)', () => {
+    const fixed = context(llama1b, { rmsNormUpcast: true })
+    const old = context(llama1b, { rmsNormUpcast: true, meanSavesInput: true })
+    expect(old.perLayerParts.norms - fixed.perLayerParts.norms).toBe(2 * 4 * 2048)
+    expect(context(llama1b, { meanSavesInput: true }).perLayerParts.norms - context(llama1b).perLayerParts.norms).toBe(2 * 2 * 2048)
+    // LayerNorm is one fused kernel: no mean op to keep anything.
+    expect(context(gpt2, { meanSavesInput: true }).perLayerParts.norms).toBe(context(gpt2).perLayerParts.norms)
+  })
+
+  it('chunked cross-entropy keeps one log-softmax per logit: fp32 when chunks are upcast, bf16 when not', () => {
+    const tokens = 512 * 2
+    const logits = (loss: 'chunked' | 'chunked-fp32') => term(estimate({ max_length: 512, micro_batch_size: 2 }, { stack: { loss } }), 'logitsAndLoss')
+    expect(logits('chunked-fp32')).toBe(tokens * 128256 * (2 + 4))
+    expect(logits('chunked')).toBe(tokens * 128256 * (2 + 2))
   })
 })
 
