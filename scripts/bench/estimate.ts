@@ -67,7 +67,9 @@ const llama1_7b = llama2_7b
 const llama1_13b = llama2_13b
 
 // ── Stacks (what each framework did; see the header of training-stack.ts) ──────────────────────
-const torchtune2024: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'compute' }
+// torchtune before July 2024 (rows 20, 26-30): the model returned fp32 logits and the recipe kept
+// them through backward; from pytorch/torchtune#1235 (July 2024, row 10) it deletes them first.
+const torchtune2024: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'fp32-logits-kept', optimizerImplementation: 'foreach', unquantizedDtype: 'compute' }
 // bitsandbytes 0.41.1 (LitGPT's tables) and 0.39 (May 2023) still kept the input of every quantised Linear.
 // PyTorch 2.1.0 (LitGPT's tables) and 2.0 (May 2023) still kept mean's input (meanSavesInput);
 // LitGPT's chunked_cross_entropy ran on bf16 logit chunks without an upcast.
@@ -125,8 +127,8 @@ const plans: Record<string, RowPlan> = {
   '7': { exclude: '8 GPUs (FSDP sharding)' },
   '8': { exclude: '8 GPUs (FSDP sharding)' },
   '9': { exclude: 'unpacked with sequence lengths not stated (up to 4096, dataset not named): activation memory cannot be computed' },
-  '10': { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated', gpu: 'A100 80GB', note: 'torchtune "peak memory active"; the optimization table ran on an 80 GB A100 (60 GiB measured)' },
-  '11': { exclude: 'torch.compile', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: torchtune2024, view: 'allocated' } },
+  '10': { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: { ...torchtune2024, loss: 'fp32-logits-freed' }, view: 'allocated', gpu: 'A100 80GB', note: 'torchtune "peak memory active"; the optimization table ran on an 80 GB A100 (60 GiB measured)' },
+  '11': { exclude: 'torch.compile', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: { ...torchtune2024, loss: 'fp32-logits-freed' }, view: 'allocated' } },
   '12': { exclude: 'torch.compile (with chunked cross-entropy)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2 }), stack: { ...torchtune2024, loss: 'chunked-fp32' }, view: 'allocated' } },
   '13': { exclude: 'torch.compile (with chunked CE and checkpointing)', informational: { model: llama32_3b, params: params({ method: 'full', max_length: 4096, micro_batch_size: 2, gradient_checkpointing: true }), stack: { ...torchtune2024, loss: 'chunked-fp32' }, view: 'allocated' } },
   '14': { exclude: 'optimizer-in-backward and torch.compile' },

@@ -25,16 +25,20 @@ export interface TrainingStack {
   /** PEFT keeps LoRA weights in fp32 when the base is bf16/fp16 (autocast_adapter_dtype=True); torchtune and LitGPT keep them in the compute dtype. */
   loraAdapterDtype: 'fp32' | 'compute'
   /**
-   * How the loss reads the logits:
-   * - "fp32-upcast": the whole logits tensor is upcast to fp32 before cross-entropy
-   *   (transformers, LocalTune's runtime, torchtune before chunked CE).
+   * How the loss reads the logits, and which logits tensor is still referenced during backward:
+   * - "fp32-upcast": the loss upcasts the compute-dtype logits to fp32; the training loop keeps
+   *   the compute-dtype logits (transformers, LocalTune's runtime).
+   * - "fp32-logits-kept": the model itself returns fp32 logits and the loop keeps them through
+   *   backward (torchtune before July 2024: `self.output(h).float()`, no `del logits`).
+   * - "fp32-logits-freed": the same fp32 logits, deleted before backward (torchtune from July
+   *   2024, pytorch/torchtune#1235).
    * - "chunked-fp32": cross-entropy over chunks, each upcast to fp32, so only the
    *   compute-dtype logits and one fp32 log-softmax output per logit stay alive (torchtune's
    *   CEWithChunkedOutputLoss).
    * - "chunked": cross-entropy over chunks in the compute dtype: the log-softmax output is
    *   kept in the compute dtype too (LitGPT's chunked_cross_entropy on bf16 logits).
    */
-  loss: 'fp32-upcast' | 'chunked-fp32' | 'chunked'
+  loss: 'fp32-upcast' | 'fp32-logits-kept' | 'fp32-logits-freed' | 'chunked-fp32' | 'chunked'
   /** QLoRA: quantise the NF4 block scales again (bitsandbytes bnb_4bit_use_double_quant). */
   doubleQuant: boolean
   /**

@@ -222,16 +222,23 @@ export function estimateVram(input: VramInput): VramEstimate {
   const recomputedBlock = params.gradient_checkpointing ? act.perLayer * tokens : 0
 
   // ── Logits and loss ───────────────────────────────────────────────────────────────────────
-  // The compute-dtype logits (tokens × vocab × c) stay referenced by the training loop until
-  // the step ends. On top of them, at the log-softmax backward:
-  // - fp32-upcast: three fp32 tensors of tokens × vocab (the saved log-softmax output, the
-  //   incoming gradient, the gradient it produces) → 12 more bytes per logit;
-  // - chunked-fp32: one fp32 log-softmax output per logit → 4 more bytes (chunks are freed as the
-  //   backward goes);
-  // - chunked: the log-softmax of compute-dtype chunks is kept in the compute dtype → c more.
-  const logitBytes = stack.loss === 'fp32-upcast' ? c + 12 : stack.loss === 'chunked-fp32' ? c + 4 : 2 * c
-  const logitsKept = tokens * model.vocabSize * c
-  const logitsExtra = tokens * model.vocabSize * (logitBytes - c)
+  // Per logit (tokens × vocab), two parts. Kept: the logits tensor the training loop still
+  // references during the whole backward. At the log-softmax backward, on top of it:
+  // - fp32 log-softmax: three fp32 tensors (the saved log-softmax output, the incoming
+  //   gradient, the gradient it produces) → 12 bytes;
+  // - chunked-fp32: one fp32 log-softmax output per logit → 4 bytes (chunks are freed as the
+  //   backward goes); chunked in the compute dtype → c bytes.
+  const logitParts: Record<TrainingStack['loss'], { kept: number; atLossBackward: number }> = {
+    'fp32-upcast': { kept: c, atLossBackward: 12 },
+    'fp32-logits-kept': { kept: 4, atLossBackward: 12 },
+    'fp32-logits-freed': { kept: 0, atLossBackward: 12 },
+    'chunked-fp32': { kept: c, atLossBackward: 4 },
+    chunked: { kept: c, atLossBackward: c }
+  }
+  const { kept: logitKeptBytes, atLossBackward: logitExtraBytes } = logitParts[stack.loss]
+  const logitBytes = logitKeptBytes + logitExtraBytes
+  const logitsKept = tokens * model.vocabSize * logitKeptBytes
+  const logitsExtra = tokens * model.vocabSize * logitExtraBytes
   // Full finetuning: lm_head's weight gradient is created at the very start of backward.
   const lmHeadGradAtPeak = trainBase && params.gradient_accumulation_steps <= 1 ? lmHeadParams * trainableBytes : 0
 
@@ -273,7 +280,7 @@ export function estimateVram(input: VramInput): VramEstimate {
       ? `checkpointing: ${L} block inputs × ${act.checkpointPerLayer} B × ${tokens} tokens${logitsWin ? '' : ` + one recomputed block (${Math.round(act.perLayer)} B/token)`}`
       : `${L} blocks × ${Math.round(act.perLayer)} B/token × ${tokens} tokens (${params.micro_batch_size} × ${sequenceLength})`)
     const logitPart = logitsKept + (logitsWin ? logitsExtra : 0)
-    add('logitsAndLoss', 'Logits and loss', logitPart, `${tokens} tokens × ${model.vocabSize} vocab × ${logitsWin ? logitBytes : c} B (${logitsWin ? stack.loss : 'logits kept during backward'})`)
+    add('logitsAndLoss', 'Logits and loss', logitPart, `${tokens} tokens × ${model.vocabSize} vocab × ${logitsWin ? logitBytes : logitKeptBytes} B (${logitsWin ? stack.loss : 'logits kept during backward'})`)
     const work = logitsWin ? 0 : blockWorkspace
     add('workspace', 'Temporaries', work, `one block's backward gradients${dequantBuffer > 0 ? ' + one dequantised Linear weight' : ''}`)
     dynamic = activationBytes + logitPart + work

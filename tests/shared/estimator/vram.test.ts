@@ -105,11 +105,17 @@ describe('activations: what a framework version keeps beyond the ops themselves'
     expect(context(gpt2, { meanSavesInput: true }).perLayerParts.norms).toBe(context(gpt2).perLayerParts.norms)
   })
 
-  it('chunked cross-entropy keeps one log-softmax per logit: fp32 when chunks are upcast, bf16 when not', () => {
-    const tokens = 512 * 2
-    const logits = (loss: 'chunked' | 'chunked-fp32') => term(estimate({ max_length: 512, micro_batch_size: 2 }, { stack: { loss } }), 'logitsAndLoss')
-    expect(logits('chunked-fp32')).toBe(tokens * 128256 * (2 + 4))
-    expect(logits('chunked')).toBe(tokens * 128256 * (2 + 2))
+  it('the loss keeps per logit what the framework holds at the log-softmax backward', () => {
+    const perLogit = (loss: 'fp32-upcast' | 'fp32-logits-kept' | 'fp32-logits-freed' | 'chunked' | 'chunked-fp32') =>
+      term(estimate({ max_length: 512, micro_batch_size: 2 }, { stack: { loss } }), 'logitsAndLoss') / (512 * 2 * 128256)
+    // bf16 logits kept by the loop + fp32 log-softmax output, its incoming and its outgoing gradient
+    expect(perLogit('fp32-upcast')).toBe(2 + 12)
+    // fp32 logits returned by the model: kept through backward (torchtune before #1235) or deleted first
+    expect(perLogit('fp32-logits-kept')).toBe(4 + 12)
+    expect(perLogit('fp32-logits-freed')).toBe(12)
+    // chunked: one log-softmax output per logit, fp32 when chunks are upcast, bf16 when not
+    expect(perLogit('chunked-fp32')).toBe(2 + 4)
+    expect(perLogit('chunked')).toBe(2 + 2)
   })
 })
 
