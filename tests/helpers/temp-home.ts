@@ -14,3 +14,8 @@ export function collectingIo(): { out: string[]; err: string[]; io: { out(text: 
   const err: string[] = []
   return { out, err, io: { out: (text) => out.push(text), err: (text) => err.push(text), isTty: false } }
 }
+
+/** What a CLI command gets from the launcher, for a test: Ctrl+C is never pressed. */
+export function cliContext(env: NodeJS.ProcessEnv, cwd: string, home: string): { env: NodeJS.ProcessEnv; cwd: string; home: string; interrupted: Promise<void> } {
+  return { env, cwd, home, interrupted: new Promise<void>(() => {}) }
+}

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { estimateCommand } from '../../../../src/main/cli/commands/estimate'
 import { UsageError } from '../../../../src/main/cli/command'
 import type { TrainingEstimate } from '../../../../src/shared/estimator/estimate-training'
-import { collectingIo } from '../../../helpers/temp-home'
+import { cliContext, collectingIo } from '../../../helpers/temp-home'
 import { fakeNvidiaSmi, pathWithoutNvidiaSmi } from '../../core/hardware/fake-nvidia-smi'
 
 const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/models')
@@ -25,7 +25,7 @@ afterEach(() => {
 })
 
 function context(env: NodeJS.ProcessEnv = { ...process.env, HF_HUB_CACHE: path.join(root, 'hub') }) {
-  return { env, cwd: root, home: path.join(root, 'home'), interrupted: new Promise<void>(() => {}) }
+  return cliContext(env, root, path.join(root, 'home'))
 }
 
 describe('localtune estimate', () => {

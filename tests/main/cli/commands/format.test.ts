@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -7,19 +6,18 @@ import { formatCommand, parseMapFlags } from '../../../../src/main/cli/commands/
 import type { CliContext } from '../../../../src/main/cli/command'
 import type { DatasetSummary } from '../../../../src/shared/dataset/summary'
 import { formatChatFields } from '../../../../src/shared/dataset/training-format'
-import { collectingIo } from '../../../helpers/temp-home'
+import { cliContext, collectingIo, makeTempHome } from '../../../helpers/temp-home'
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/csv/', import.meta.url))
 
 let dir: string
+let cleanup: () => void
 let ctx: CliContext
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-'))
-  ctx = { env: { LOCALTUNE_HOME: dir }, cwd: fixtures, home: dir, interrupted: new Promise<void>(() => {}) }
+  ;({ home: dir, cleanup } = makeTempHome())
+  ctx = cliContext({ LOCALTUNE_HOME: dir }, fixtures, dir)
 })
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => cleanup())
 
 function jsonl(file: string): Record<string, unknown>[] {
   return fs

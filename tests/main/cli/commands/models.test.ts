@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { modelsCommand } from '../../../../src/main/cli/commands/models'
 import type { ModelCatalog } from '../../../../src/main/core/models/model-catalog'
-import { collectingIo } from '../../../helpers/temp-home'
+import { cliContext, collectingIo } from '../../../helpers/temp-home'
 import { writeSafetensors } from '../../core/models/write-safetensors'
 
 const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/models')
@@ -15,7 +15,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }))
 
 function context(env: NodeJS.ProcessEnv) {
-  return { env, cwd: root, home: path.join(root, 'home'), interrupted: new Promise<void>(() => {}) }
+  return cliContext(env, root, path.join(root, 'home'))
 }
 
 function cacheSmolLm(hub: string): void {
