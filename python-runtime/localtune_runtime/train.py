@@ -33,6 +33,7 @@ from .events import EVENTS_FILE, EventLog
 from .failures import RunFailure, config_failure, describe_out_of_memory, is_out_of_memory
 from .model_card import TrainingOutcome, write_model_card
 from .precision import choose_compute, gpu_memory, peak_memory
+from .runtime_lock import lock_for_started_event
 from .schedule import get_lr
 from .stop import StopRequest
 from .terminal import Terminal
@@ -166,7 +167,10 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
             warn("resume", "Settings that decide the data order or schedule changed since the checkpoint; "
                  "the resumed run continues but will not match an uninterrupted one.")
         terminal.say(f"Resumed from {CHECKPOINTS_DIR}/{latest.name} (step {step}, epoch {position.epoch})")
-    events.emit("started", versions=backend.library_versions(), device=compute.device_label,
+    # The lock (what `setup-runtime` installed, every exact version) makes a run reproducible
+    # from its events alone; None for a Python the set-up did not make.
+    events.emit("started", versions=backend.library_versions(), runtime_lock=lock_for_started_event(),
+                device=compute.device_label,
                 precision=compute.precision, method=config.method, mode=config.mode,
                 config=config.to_dict()["params"], total_steps=total_steps, resumed_from_step=resumed_from,
                 model={"id": config.model.id, "total_parameters": total_params,

@@ -53,6 +53,21 @@ export const startedEventSchema = z.strictObject({
   ...envelope,
   type: z.literal('started'),
   versions: z.strictObject({ python: z.string(), torch: z.string().nullable(), transformers: z.string().nullable(), peft: z.string().nullable() }),
+  /**
+   * The runtime's lock file (localtune-runtime.lock.json in the venv `localtune setup-runtime`
+   * made): where it is, its flavour and creation time, and every installed package's exact
+   * version. null when the Python was not set up by LocalTune; absent in events written before
+   * the lock existed, which is why it is optional.
+   */
+  runtime_lock: z
+    .strictObject({
+      path: z.string().min(1),
+      flavour: z.enum(['cpu', 'cuda']),
+      created_at: z.string().min(1),
+      packages: z.record(z.string(), z.string().min(1))
+    })
+    .nullable()
+    .optional(),
   /** "cpu" or the CUDA device, e.g. "cuda:0 (NVIDIA GeForce RTX 4090)". */
   device: z.string().min(1),
   /** The resolved precision ("auto" is never written here). */
