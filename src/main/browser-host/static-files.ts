@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { decodePathPart } from './request-guard'
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,18 +15,30 @@ const contentTypes: Record<string, string> = {
   '.map': 'application/json; charset=utf-8'
 }
 
-/** Resolves a URL path inside the built renderer; never outside it (no `..` escapes). */
+/**
+ * Resolves a URL path inside the built renderer; never outside it (no `..` escapes). A malformed
+ * %-escape is a 400 (RequestRejection), not a crash; only regular files are served.
+ */
 export function resolveStaticFile(rendererDir: string, urlPath: string): { file: string; contentType: string } | null {
-  const decoded = decodeURIComponent(urlPath)
+  const decoded = decodePathPart(urlPath, 'path')
+  if (decoded.includes('\0')) return null
   const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '')
   const file = path.resolve(rendererDir, relative)
   if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return null
   let target = file
-  if (!fs.existsSync(target) || fs.statSync(target).isDirectory()) {
+  if (!isRegularFile(target)) {
     // The app is one page: unknown paths without an extension get the page itself.
     if (path.extname(relative)) return null
     target = path.join(rendererDir, 'index.html')
-    if (!fs.existsSync(target)) return null
+    if (!isRegularFile(target)) return null
   }
   return { file: target, contentType: contentTypes[path.extname(target)] ?? 'application/octet-stream' }
+}
+
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
 }

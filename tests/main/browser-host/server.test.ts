@@ -53,7 +53,7 @@ describe('browser host', () => {
   it('rejects a payload that breaks the schema with a clear error', async () => {
     const response = await fetch(`${host.origin}/api/system.doctor`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${host.token}` },
+      headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ refresh: 'please' })
     })
     expect(response.status).toBe(400)

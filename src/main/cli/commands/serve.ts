@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util'
 import { startBrowserHost } from '../../browser-host/server'
 import { createCore, defaultRendererDir } from '../../core/create-core'
-import { saveUpload } from '../../core/datasets/upload'
 import { UsageError, type CliCommand } from '../command'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -30,18 +29,20 @@ export const serveCommand: CliCommand = {
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
       io.err(`Warning: binding ${host} lets other machines reach LocalTune. Anyone with the link's token can train on this GPU and read your data.`)
     }
-    // A dropped CSV streams into <home>/uploads/ (the browser has no path for it); the page
-    // then imports it from there.
-    const server = await startBrowserHost({
-      core,
-      rendererDir,
-      host,
-      port,
-      saveUpload: async (fileName, body) => ({ path: (await saveUpload(core.home, fileName, body)).path })
-    })
+    // A dropped CSV streams into <home>/uploads/ (the browser has no path for it; the host
+    // checks its size and the free space first); the page then imports it from there.
+    const server = await startBrowserHost({ core, rendererDir, host, port, warn: (message) => io.err(message) })
     io.out(`LocalTune is running in browser mode: ${server.url}`)
-    io.err('Press Ctrl+C to stop.')
+    // Each link signs a browser in once (so one left in the browser history is worthless).
+    const printNewLink = () => io.out(`New sign-in link: ${server.newLoginUrl()}`)
+    const interactive = process.stdin.isTTY === true
+    if (interactive) process.stdin.on('data', printNewLink)
+    io.err(interactive ? 'The link works once: press Enter for another. Press Ctrl+C to stop.' : 'Press Ctrl+C to stop.')
     await ctx.interrupted
+    if (interactive) {
+      process.stdin.off('data', printNewLink)
+      process.stdin.pause()
+    }
     // Let running trainings finish their step and save a checkpoint before the host goes away.
     io.err('Stopping: running trainings save a checkpoint first…')
     await core.runs.stopAll()

@@ -29,6 +29,51 @@ export function safeUploadName(fileName: string): string {
   return name
 }
 
+/** The largest CSV browser mode takes by default: well past any dataset a single GPU finetunes on. */
+export const defaultMaxUploadBytes = 1024 * 1024 * 1024
+
+/** Free space kept for the database, run folders and checkpoints after an upload has landed. */
+export const uploadReserveBytes = 512 * 1024 * 1024
+
+export type UploadFit = { ok: true } | { ok: false; reason: 'too-large' | 'no-space'; message: string }
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.ceil(bytes / 1024 ** 2)} MiB`
+}
+
+/**
+ * Whether an upload of `sizeBytes` may start: under the size limit, and leaving `reserveBytes`
+ * free on the disk of `<home>/uploads` (a full disk fails the next checkpoint, not the upload).
+ */
+export function checkUploadFits(home: string, sizeBytes: number, options: { maxBytes?: number; reserveBytes?: number } = {}): UploadFit {
+  const maxBytes = options.maxBytes ?? defaultMaxUploadBytes
+  if (sizeBytes > maxBytes) {
+    return {
+      ok: false,
+      reason: 'too-large',
+      message: `The file is ${formatBytes(sizeBytes)}; browser mode takes files up to ${formatBytes(maxBytes)}. Use the desktop app or \`localtune format\` on the file where it is, which read it in place.`
+    }
+  }
+  const folder = path.join(home, 'uploads')
+  let free: number
+  try {
+    fs.mkdirSync(folder, { recursive: true })
+    const stats = fs.statfsSync(folder)
+    free = stats.bavail * stats.bsize
+  } catch (error) {
+    return { ok: false, reason: 'no-space', message: `${folder} cannot take uploads: ${(error as Error).message}. Check that the folder exists and is writable.` }
+  }
+  const reserve = options.reserveBytes ?? uploadReserveBytes
+  if (sizeBytes + reserve > free) {
+    return {
+      ok: false,
+      reason: 'no-space',
+      message: `Not enough free space for the file in ${folder}: it needs ${formatBytes(sizeBytes)} plus ${formatBytes(reserve)} kept free for training, and the disk has ${formatBytes(free)} free. Free some space (old runs in History take the most), or set LOCALTUNE_HOME to a bigger disk.`
+    }
+  }
+  return { ok: true }
+}
+
 /**
  * Streams an uploaded file (a Node stream such as an HTTP request, or a web ReadableStream) to `<home>/uploads/<unique>/<fileName>` chunk by chunk (never the
  * whole file in memory). A failed or oversized upload leaves nothing behind.
