@@ -3,6 +3,7 @@ import type { DoctorReport, MachineCheck, PythonRuntimeStatus } from '../../../s
 import type { ElectronBinaryStatus } from '../electron-binary'
 import type { DatabaseStatus } from '../store/database'
 import { formatGiB } from '../../../shared/units'
+import { readRuntimeLock, runtimeLockPath } from '../runtime/runtime-lock'
 
 export interface GpuFacts {
   status: 'ok' | 'none' | 'error'
@@ -90,6 +91,9 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
     checks.push({ id: 'python', label: 'Training runtime', level: 'error', detail: python.problem ?? 'not found', fix: python.fix })
   }
 
+  const lock = runtimeLockCheck(python)
+  if (lock) checks.push(lock)
+
   checks.push({
     id: 'electron',
     label: 'Desktop window',
@@ -114,4 +118,49 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
     python,
     checks
   }
+}
+
+// The packages the probe reports, with the names the lock uses (PEP 503, lower case).
+const probedPackages = ['torch', 'transformers', 'peft', 'accelerate', 'safetensors', 'bitsandbytes'] as const
+
+/**
+ * What the runtime's lock says: the exact versions `localtune setup-runtime` installed, and whether
+ * the Python still has them. A venv LocalTune manages should have one; a Python the user chose
+ * (LOCALTUNE_PYTHON, PATH) usually has none, which is fine.
+ */
+function runtimeLockCheck(python: PythonRuntimeStatus): MachineCheck | null {
+  if (!python.found || !python.executable) return null
+  const file = runtimeLockPath(python.executable)
+  const reading = readRuntimeLock(file)
+  const probed = (name: (typeof probedPackages)[number]): string | null => (name === 'torch' ? python.torchVersion : python.packages[name] ?? null)
+  const versions = (pick: (name: (typeof probedPackages)[number]) => string | null) =>
+    probedPackages.flatMap((name) => (pick(name) ? [`${name} ${pick(name)}`] : [])).join(', ') || 'none of torch, transformers, peft'
+  const setup = '`npm run runtime:setup`'
+  if (reading.problem) {
+    return { id: 'runtime-lock', label: 'Runtime versions', level: 'warning', detail: reading.problem, fix: `Run ${setup} (with --cpu or --cuda as before): it checks the venv and writes the lock again.` }
+  }
+  if (!reading.lock) {
+    const managed = python.source === 'app-venv' || python.source === 'home-venv'
+    return {
+      id: 'runtime-lock',
+      label: 'Runtime versions',
+      level: managed ? 'warning' : 'ok',
+      detail: `${versions(probed)}; no lock at ${file}: this Python was not set up by \`localtune setup-runtime\`, so the versions it installed are not recorded`,
+      fix: managed ? `Run ${setup} (with --cpu or --cuda): it installs what is missing and records every version in the lock.` : null
+    }
+  }
+  const lock = reading.lock
+  const changed = probedPackages.filter((name) => (lock.packages[name] ?? null) !== probed(name))
+  const recorded = `${lock.flavour}, set up ${lock.createdAt}; lock ${lock.path}`
+  if (changed.length) {
+    const differences = changed.map((name) => `${name} ${probed(name) ?? 'missing'} (locked ${lock.packages[name] ?? 'not installed'})`).join(', ')
+    return {
+      id: 'runtime-lock',
+      label: 'Runtime versions',
+      level: 'warning',
+      detail: `Changed since set-up: ${differences} (${recorded})`,
+      fix: `Run \`npm run runtime:setup -- --${lock.flavour}\` to bring the venv back to its requirements and record what it has, or add --fresh to rebuild it.`
+    }
+  }
+  return { id: 'runtime-lock', label: 'Runtime versions', level: 'ok', detail: `${versions((name) => lock.packages[name] ?? null)} (${recorded})`, fix: null }
 }
