@@ -1,4 +1,4 @@
-"""The command line: probe, train, generate. Heavy imports happen inside each command."""
+"""The command line: probe, train, generate, export. Heavy imports happen inside each command."""
 
 from __future__ import annotations
 
@@ -18,10 +18,16 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
     generate = commands.add_parser("generate", help="stream text from the run's finetuned (or base) model")
     generate.add_argument("--run-dir", required=True, type=Path)
-    generate.add_argument("--prompt", required=True, help="used exactly as given")
+    source = generate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--prompt", help="used exactly as given; the text streams to stdout")
+    source.add_argument("--json", action="store_true",
+                        help="read one JSON request from stdin and write JSON lines to stdout (the app's way)")
     generate.add_argument("--base", action="store_true", help="use the base model without the finetuned weights")
     generate.add_argument("--max-new-tokens", type=int, default=200)
     generate.add_argument("--temperature", type=float, default=0.7, help="0 picks the most likely token")
+    from .export.command import add_arguments as add_export_arguments
+    add_export_arguments(commands.add_parser(
+        "export", help="write the run's model as an adapter, merged model or GGUF file, checked against the trained model"))
     return parser
 
 
@@ -43,11 +49,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         stop.watch(sys.stdin)
         return train(args.run_dir, args.resume, stop, terminal)
 
+    if args.command == "export":
+        from .export.command import run_export
+        return run_export(args, terminal)
+
     if args.max_new_tokens < 1:
         terminal.say("error: --max-new-tokens must be at least 1")
         return 2
     if args.temperature < 0:
         terminal.say("error: --temperature must be >= 0")
         return 2
-    from .generate import generate
-    return generate(args.run_dir, args.prompt, args.base, args.max_new_tokens, args.temperature, terminal)
+    from .generate import GenerateRequest, generate
+    if args.json:
+        return generate(args.run_dir, None, terminal, json_lines=True, request_text=sys.stdin.read())
+    request = GenerateRequest(args.prompt, models=["base" if args.base else "finetuned"],
+                              max_new_tokens=args.max_new_tokens, temperature=args.temperature)
+    return generate(args.run_dir, request, terminal)

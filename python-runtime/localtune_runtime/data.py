@@ -1,9 +1,15 @@
 """Training data: JSONL files written by the app, tokenized here, batched for the loop.
 
 The app formats the text (what the person previewed is what trains); this module never changes
-it. A chat example is exactly `prompt + response`, a generic one is `text`; the tokenizer's EOS
-token is appended to each. With train_on_response_only, labels of prompt tokens are -100 (no
-loss). Labels are the input ids themselves; the loop shifts them by one when computing the loss.
+it. A chat example is exactly `prompt + response`, a generic one is `text`. The prompt and the
+response are tokenized separately and their ids concatenated, so the prompt's ids are the ones
+generation later feeds the model; EOS ends every example (unless the response already ends a
+turn with one of the model's stop ids). With train_on_response_only, labels of prompt tokens are
+-100 (no loss). Labels are the input ids themselves; the loop shifts them by one for the loss.
+
+An example longer than max_length keeps its end: a chat example loses the start of its prompt
+(BOS stays), and one whose response alone does not fit is left out and counted; a generic text
+is cut at max_length with EOS as its last token.
 """
 
 from __future__ import annotations
@@ -21,12 +27,22 @@ IGNORE = -100  # label of a token that carries no loss (PyTorch's cross_entropy 
 
 @dataclass
 class Record:
-    text: str
-    """The whole example as it trains: prompt + response (chat) or text (generic)."""
-    loss_from_char: int
-    """Characters before this offset carry no loss (the prompt, when training on the response only)."""
+    prompt: str
+    """The start of the example: a chat prompt, or the whole text of a generic example."""
+    response: str
+    """What the model learns to write after the prompt (empty for a generic example)."""
+    loss_on_prompt: bool
+    """False when training on the response only: the prompt's tokens carry no loss."""
     row: Optional[int]
     line: int
+    markup: Tuple[Tuple[int, int], ...] = ()
+    """Character ranges of prompt + response that a chat template wrote (special tokens allowed
+    there); everything else is the user's text, never read as a control token."""
+    generic: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.prompt + self.response
 
 
 @dataclass
@@ -50,7 +66,11 @@ class DataSummary:
     records: int = 0
     examples: int = 0
     truncated: int = 0
+    """Cut to max_length: a chat prompt shortened from the start, or a generic text from the end."""
     skipped: int = 0
+    """Left out: no token carries loss, or the response alone is longer than max_length."""
+    too_long: int = 0
+    """Of the skipped: those whose response (with EOS) alone does not fit max_length."""
     tokens: int = 0
     target_tokens: int = 0
     sequences: int = 0
@@ -92,31 +112,78 @@ def read_records(path: Path, mode: str, train_on_response_only: bool, label: str
                 keys = ", ".join(sorted(obj)) or "none"
                 raise _data_error(f"{where}: chat mode needs \"prompt\" and \"response\" strings; this line has keys: {keys}.",
                                   "Export the dataset again in chat format, or set mode to \"generic\" for {\"text\": ...} lines.")
-            records.append(Record(prompt + response, len(prompt) if train_on_response_only else 0, row, number))
+            markup = _markup_spans(obj.get("markup"), len(prompt) + len(response), where)
+            records.append(Record(prompt, response, not train_on_response_only, row, number, markup))
         else:
             text = obj.get("text")
             if not isinstance(text, str):
                 keys = ", ".join(sorted(obj)) or "none"
                 raise _data_error(f"{where}: generic mode needs a \"text\" string; this line has keys: {keys}.",
                                   "Export the dataset again in generic format, or set mode to \"chat\" for prompt/response lines.")
-            records.append(Record(text, 0, row, number))
+            records.append(Record(text, "", True, row, number, generic=True))
     return records
+
+
+def _markup_spans(value, length: int, where: str) -> Tuple[Tuple[int, int], ...]:
+    """The optional "markup" list of [start, end] character ranges a chat template wrote."""
+    if value is None:
+        return ()
+    advice = "Export the dataset again from the app: it writes \"markup\" as a list of [start, end] character ranges."
+    if not isinstance(value, list):
+        raise _data_error(f"{where}: \"markup\" must be a list of [start, end] ranges, got {type(value).__name__}.", advice)
+    spans = []
+    for span in value:
+        if (not isinstance(span, list) or len(span) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in span)
+                or not 0 <= span[0] <= span[1] <= length):
+            raise _data_error(f"{where}: \"markup\" has {span!r}, not a [start, end] range within the example's "
+                              f"{length} characters.", advice)
+        spans.append((span[0], span[1]))
+    return tuple(spans)
+
+
+def spans_within(markup: Sequence[Tuple[int, int]], start: int, end: int) -> List[Tuple[int, int]]:
+    """The parts of markup ranges that fall in [start, end), made relative to start."""
+    return [(max(s, start) - start, min(e, end) - start) for s, e in markup if s < end and e > start]
+
+
+def encode_record(record: Record, tokenizer) -> Tuple[List[int], List[int], List[int]]:
+    """(prompt ids with BOS, response ids, end ids): the example is their concatenation."""
+    split = len(record.prompt)
+    prompt_ids = tokenizer.encode_prompt(record.prompt, spans_within(record.markup, 0, split))
+    response_ids = tokenizer.encode_continuation(record.response, spans_within(record.markup, split, len(record.text)))
+    # A chat template may end the turn itself (Phi-3's "<|end|>", Qwen's "<|im_end|>"), with
+    # one of the ids generation stops at; a second end marker after it would teach nothing.
+    stop_ids = getattr(tokenizer, "stop_ids", {tokenizer.eos_id})
+    if record.generic:
+        ends_turn = prompt_ids[-1:] == [tokenizer.eos_id]
+    else:
+        ends_turn = any(i in stop_ids for i in response_ids)
+    return prompt_ids, response_ids, [] if ends_turn else [tokenizer.eos_id]
 
 
 def tokenize_records(records: Sequence[Record], tokenizer, max_length: int) -> Tuple[List[Example], DataSummary]:
     summary = DataSummary(records=len(records))
     examples: List[Example] = []
     for record in records:
-        ids, first_target = tokenizer.encode_with_boundary(record.text, record.loss_from_char)
-        ids = list(ids)
-        labels = [IGNORE] * first_target + ids[first_target:]
-        if not ids or ids[-1] != tokenizer.eos_id:
-            ids.append(tokenizer.eos_id)
-            labels.append(tokenizer.eos_id)
-        labels[0] = IGNORE  # nothing in this example predicts its first token
-        if len(ids) > max_length:
-            ids, labels = ids[:max_length], labels[:max_length]
+        prompt_ids, response_ids, end_ids = encode_record(record, tokenizer)
+        bos = prompt_ids[:1] if getattr(tokenizer, "bos_id", None) is not None and prompt_ids[:1] == [tokenizer.bos_id] else []
+        if len(prompt_ids) + len(response_ids) + len(end_ids) > max_length:
+            tail = response_ids + end_ids
+            if record.generic:
+                prompt_ids = prompt_ids[:max_length - len(end_ids)]
+            elif len(bos) + len(tail) + 1 > max_length:
+                # Cutting the response would teach the model to stop mid-answer (or never stop).
+                summary.skipped += 1
+                summary.too_long += 1
+                continue
+            else:
+                keep = max_length - len(bos) - len(tail)
+                prompt_ids = bos + prompt_ids[len(prompt_ids) - keep:]
             summary.truncated += 1
+        ids = prompt_ids + response_ids + end_ids
+        prompt_labels = prompt_ids if record.loss_on_prompt else [IGNORE] * len(prompt_ids)
+        labels = list(prompt_labels) + response_ids + end_ids
+        labels[0] = IGNORE  # nothing in this example predicts its first token
         targets = sum(1 for label in labels if label != IGNORE)
         if targets == 0:
             summary.skipped += 1

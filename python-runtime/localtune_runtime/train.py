@@ -280,16 +280,22 @@ def _check_training_data(name: str, summary: DataSummary, params, warn) -> None:
         raise RunFailure("data", f"{name} is empty: there is nothing to train on.",
                          ["Check that the CSV has rows and that the mapped columns are not empty, then start the run again."])
     if summary.examples == 0:
-        raise RunFailure("data", f"None of the {summary.records} examples in {name} has a token to learn from "
-                         f"within max_length={params.max_length} tokens (the prompts fill it).",
+        raise RunFailure("data", f"None of the {summary.records} examples in {name} can train within "
+                         f"max_length={params.max_length} tokens ({summary.too_long} have a response longer "
+                         "than that on its own).",
                          [f"Raise params.max_length above {params.max_length}.",
                           "Or turn off train_on_response_only so prompt tokens carry loss too."])
     if summary.truncated:
         warn("data", f"{summary.truncated} of {summary.records} examples in {name} are longer than "
-             f"max_length={params.max_length} tokens and were cut at the end.")
-    if summary.skipped:
-        warn("data", f"{summary.skipped} examples in {name} were skipped: their prompt alone fills "
-             f"max_length={params.max_length} tokens, so no response token is left to learn from.")
+             f"max_length={params.max_length} tokens: chat prompts lost their start (the response and "
+             "its end marker are whole), generic texts were cut at the end and still end with EOS.")
+    if summary.too_long:
+        warn("data", f"{summary.too_long} examples in {name} were left out: their response alone is longer "
+             f"than max_length={params.max_length} tokens, and a cut response would teach the model to "
+             "stop mid-answer. Raise max_length to keep them.")
+    if summary.skipped > summary.too_long:
+        warn("data", f"{summary.skipped - summary.too_long} examples in {name} were skipped: no token in them "
+             "carries loss (an empty response).")
 
 
 def _too_small(name: str, examples: int, sequences: int, params) -> RunFailure:

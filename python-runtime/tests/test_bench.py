@@ -178,7 +178,7 @@ def test_synthetic_rows_are_what_localtune_trains_on(model, tmp_path):
     rows = make_rows(model, 6, 48, seed=3)
     assert all(len(row) == 48 and row[-1] == tokenizer.eos_id and tokenizer.eos_id not in row[:-1] for row in rows)
     assert make_rows(model, 6, 48, seed=3) == rows and make_rows(model, 6, 48, seed=4) != rows
-    records = [Record(text, 0, i, i) for i, text in enumerate(rows_as_text(model, rows))]
+    records = [Record(text, "", True, i, i, generic=True) for i, text in enumerate(rows_as_text(model, rows))]
     examples, summary = tokenize_records(records, tokenizer, 48)
     assert [e.input_ids for e in examples] == rows
     assert summary.truncated == 0 and summary.skipped == 0 and summary.target_tokens == 6 * 47

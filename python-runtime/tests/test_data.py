@@ -55,17 +55,27 @@ def test_multibyte_boundaries_count_bytes_not_characters(tmp_path):
 
 def test_truncation_is_counted_and_prompt_only_examples_are_skipped(tmp_path):
     path = write_jsonl(tmp_path / "t.jsonl", [
-        {"prompt": "p" * 5, "response": "r" * 20},   # cut, keeps some response
-        {"prompt": "p" * 30, "response": "r"},       # the prompt fills max_length: skipped
+        {"prompt": "p" * 5, "response": "r" * 20},   # the response alone is too long: left out
+        {"prompt": "abcdefghij" * 3, "response": "r"},  # the prompt loses its start
         {"prompt": "p", "response": "r"},
     ])
     examples, summary = tokenize_records(read_records(path, "chat", True, "t.jsonl"), TOKENIZER, 16)
-    assert (summary.records, summary.examples, summary.truncated, summary.skipped) == (3, 2, 2, 1)
-    assert all(len(e.input_ids) <= 16 for e in examples)
+    assert (summary.records, summary.examples, summary.truncated, summary.skipped, summary.too_long) == (3, 2, 1, 1, 1)
+    cut = examples[0]
+    assert len(cut.input_ids) == 16 and cut.input_ids[-2:] == [ord("r"), TOKENIZER.eos_id]
+    assert bytes(cut.input_ids[:14]).decode() == ("abcdefghij" * 3)[-14:]  # the end of the prompt is kept
+    assert cut.labels[-2:] == [ord("r"), TOKENIZER.eos_id] and set(cut.labels[:14]) == {IGNORE}
+
+
+def test_a_long_generic_text_is_cut_at_the_end_and_still_ends_with_eos(tmp_path):
+    path = write_jsonl(tmp_path / "t.jsonl", [{"text": "x" * 40}])
+    examples, summary = tokenize_records(read_records(path, "generic", False, "t.jsonl"), TOKENIZER, 16)
+    assert summary.truncated == 1 and len(examples[0].input_ids) == 16
+    assert examples[0].input_ids[-1] == TOKENIZER.eos_id and examples[0].labels[-1] == TOKENIZER.eos_id
 
 
 def _examples(texts):
-    records = [Record(text, 0, None, line) for line, text in enumerate(texts, start=1)]
+    records = [Record(text, "", True, None, line, generic=True) for line, text in enumerate(texts, start=1)]
     return tokenize_records(records, TOKENIZER, 64)[0]
 
 

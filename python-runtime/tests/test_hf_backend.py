@@ -134,7 +134,8 @@ def test_packed_examples_do_not_attend_to_each_other(llama_folder):
     tokenizer = backend.load_tokenizer()
     backend.load_model().eval()
     texts = ("Q: colour 1?\nA: blue 7", "Q: colour 22?\nA: pink 11, and more")
-    examples, _ = tokenize_records([Record(text, 0, None, i) for i, text in enumerate(texts, 1)], tokenizer, 128)
+    examples, _ = tokenize_records([Record(text, "", True, None, i, generic=True) for i, text in enumerate(texts, 1)],
+                                   tokenizer, 128)
     alone = collate(as_sequences(examples[1:], 128, False), tokenizer.pad_id, False)
     packed = collate(as_sequences(examples, 128, True), tokenizer.pad_id, True)
     with torch.no_grad():

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import FIXTURES, losses_by_step, make_run, of_type, read_events, run_cli
-from localtune_runtime.generate import generate
+from localtune_runtime.generate import GenerateRequest, generate
 from localtune_runtime.terminal import Terminal
 
 STEPS = 200
@@ -18,7 +18,7 @@ def trained_run(tmp_path_factory):
     lines = (FIXTURES / "roleplay-train.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     run_dir = make_run(tmp_path_factory.mktemp("tiny") / "run", method="full", train=records[:180], valid=records[180:],
-                       params={"max_length": 384, "micro_batch_size": 2, "max_steps": STEPS, "learning_rate": 3e-3,
+                       params={"max_length": 1024, "micro_batch_size": 2, "max_steps": STEPS, "learning_rate": 3e-3,
                                "warmup_steps": 10, "eval_every_steps": 50, "save_every_steps": 100})
     started = time.monotonic()
     result = run_cli("train", "--run-dir", str(run_dir))
@@ -64,7 +64,8 @@ def test_events_tell_the_whole_story_and_say_demo(trained_run):
 def test_the_terminal_gets_words_not_json(trained_run):
     _, result, _ = trained_run
     assert result.stdout == ""
-    assert "DEMO MODEL" in result.stderr and "train 100%" in result.stderr
+    # The runtime's requirements include tqdm, so its bar is the one users see.
+    assert "DEMO MODEL" in result.stderr and "train: 100%" in result.stderr
     assert '"type"' not in result.stderr and '{"v"' not in result.stderr
 
 
@@ -108,9 +109,34 @@ class RecordingStream:
 def test_generate_flushes_every_piece_as_it_is_produced(trained_run, capsys):
     run_dir, _, _ = trained_run
     out = RecordingStream()
-    code = generate(run_dir, "### Response: ", base=False, max_new_tokens=30, temperature=0.8,
-                    terminal=Terminal(), out=out)
+    code = generate(run_dir, GenerateRequest("### Response:", max_new_tokens=30, temperature=0.8), Terminal(), out=out)
     assert code == 0
     writes = [i for i, (kind, _) in enumerate(out.calls) if kind == "write"]
     assert len(writes) >= 5
     assert all(out.calls[i + 1][0] == "flush" for i in writes)
+
+
+def test_the_app_gets_both_answers_as_json_lines_on_a_pipe(trained_run):
+    """--json: the request on stdin, one JSON object a line on stdout, nothing else there."""
+    run_dir, _, _ = trained_run
+    prompt = json.loads((FIXTURES / "roleplay-train.jsonl").read_text().splitlines()[0])["prompt"]
+    request = {"prompt": prompt, "models": ["finetuned", "base"], "max_new_tokens": 40, "temperature": 0}
+    result = run_cli("generate", "--run-dir", str(run_dir), "--json", input=json.dumps(request))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    answers = [line for line in lines if line["type"] == "answer"]
+    assert [a["model"] for a in answers] == ["finetuned", "base"]
+    for answer in answers:
+        streamed = "".join(line["text"] for line in lines if line["type"] == "text" and line["model"] == answer["model"])
+        assert answer["text"] and streamed == answer["text"]
+        assert answer["stop"] in ("end", "length") and answer["prompt_tokens"] == len(prompt.encode("utf-8"))
+    assert answers[0]["text"] != answers[1]["text"]
+    assert "DEMO MODEL" in result.stderr
+
+
+def test_a_bad_request_is_a_failure_line_naming_the_field(trained_run):
+    run_dir, _, _ = trained_run
+    result = run_cli("generate", "--run-dir", str(run_dir), "--json", input=json.dumps({"prompt": "x", "models": ["other"]}))
+    assert result.returncode == 1
+    failure = json.loads(result.stdout.splitlines()[-1])
+    assert failure["type"] == "failure" and "\"models\"" in failure["message"]

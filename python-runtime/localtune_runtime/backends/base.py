@@ -8,7 +8,7 @@ and the file formats differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, List, Optional, Protocol, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
 import torch
 
@@ -21,9 +21,12 @@ class TrainingTokenizer(Protocol):
     eos_id: int
     pad_id: int
 
-    def encode_with_boundary(self, text: str, boundary: int) -> Tuple[List[int], int]:
-        """Token ids of `text` (with BOS when the model uses one) and the index of the first token
-        that produces text at or after character `boundary` (0 means every token)."""
+    def encode_prompt(self, text: str, markup: Sequence[Tuple[int, int]] = ()) -> List[int]:
+        """Ids of the start of an example (with BOS when the model uses one). Generation feeds the
+        model exactly these ids, so training and inference agree by construction."""
+
+    def encode_continuation(self, text: str, markup: Sequence[Tuple[int, int]] = ()) -> List[int]:
+        """Ids of text that follows the prompt (the response), as it tokenizes mid-text."""
 
     def decode(self, ids: Sequence[int]) -> str:
         ...
@@ -64,15 +67,6 @@ class TrainingBackend(Protocol):
     def library_versions(self) -> Dict[str, Optional[str]]: ...
 
 
-class TextGenerator(Protocol):
-    """A loaded model that yields next-token logits, for `generate`."""
-    tokenizer: TrainingTokenizer
-
-    def prompt_ids(self, prompt: str) -> List[int]: ...
-
-    def next_token_logits(self, ids: List[int], state) -> Tuple[torch.Tensor, object]: ...
-
-
 def parameter_counts(model: torch.nn.Module) -> Tuple[int, int]:
     total = trainable = 0
     for p in model.parameters():
@@ -82,43 +76,3 @@ def parameter_counts(model: torch.nn.Module) -> Tuple[int, int]:
         if p.requires_grad:
             trainable += n
     return total, trainable
-
-
-def stream_text(generator: TextGenerator, prompt: str, max_new_tokens: int,
-                temperature: float, rng: Optional[torch.Generator] = None) -> Iterator[str]:
-    """Sample up to max_new_tokens after `prompt`, yielding text as soon as it is complete.
-
-    Decoding all generated ids and yielding the new suffix keeps multi-token characters and
-    tokenizer spacing right; a trailing U+FFFD means an incomplete UTF-8 sequence, held back
-    until the next token completes it.
-    """
-    tokenizer = generator.tokenizer
-    banned = getattr(generator, "banned_ids", None)
-    ids = generator.prompt_ids(prompt)
-    generated: List[int] = []
-    shown = ""
-    state = None
-    with torch.no_grad():
-        for _ in range(max_new_tokens):
-            logits, state = generator.next_token_logits(ids, state)
-            logits = logits.float().view(-1)
-            if banned:
-                logits[banned] = float("-inf")
-            if temperature <= 0:
-                token = int(torch.argmax(logits))
-            else:
-                probs = torch.softmax(logits / temperature, dim=-1).cpu()
-                token = int(torch.multinomial(probs, 1, generator=rng))
-            if token == tokenizer.eos_id:
-                break
-            ids.append(token)
-            generated.append(token)
-            text = tokenizer.decode(generated)
-            if text.endswith("\ufffd"):
-                continue
-            if text.startswith(shown) and len(text) > len(shown):
-                yield text[len(shown):]
-            shown = text
-    final = tokenizer.decode(generated)
-    if final.startswith(shown) and len(final) > len(shown):
-        yield final[len(shown):]

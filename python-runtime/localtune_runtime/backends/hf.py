@@ -26,6 +26,7 @@ from ..config import ModelSpec, RunConfig
 from ..data import Batch
 from ..failures import RunFailure, is_out_of_memory, missing_package_failure
 from .base import FinalOutputs, Warn
+from .hf_tokenizer import HFTokenizer
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.safetensors.index.json", "*.bin.index.json", "*.pt", "*.pth")
 
@@ -157,40 +158,25 @@ def nf4_config(compute_dtype: torch.dtype):
                               bnb_4bit_compute_dtype=compute_dtype)
 
 
+def generation_stop_ids(source: str, trust_remote_code: bool) -> List[int]:
+    """The eos_token_id list of the model's generation_config.json (end-of-turn ids); [] without one."""
+    from transformers import GenerationConfig
+
+    try:
+        config = GenerationConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError):
+        return []
+    eos = config.eos_token_id
+    if eos is None:
+        return []
+    return [int(i) for i in (eos if isinstance(eos, (list, tuple)) else [eos])]
+
+
 def package_version(name: str) -> Optional[str]:
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
-
-
-# ---- tokenizer --------------------------------------------------------------------------------
-
-
-class HFTokenizer:
-    def __init__(self, tokenizer):
-        self.hf = tokenizer
-        self.eos_id = int(tokenizer.eos_token_id)
-        self.pad_id = int(tokenizer.pad_token_id)
-
-    def encode_with_boundary(self, text: str, boundary: int) -> Tuple[List[int], int]:
-        if boundary <= 0:
-            return list(self.hf(text, add_special_tokens=True)["input_ids"]), 0
-        if getattr(self.hf, "is_fast", False):
-            encoded = self.hf(text, add_special_tokens=True, return_offsets_mapping=True)
-            ids = list(encoded["input_ids"])
-            # A token carries loss when it produces any text at or after the boundary; a token
-            # straddling it (e.g. " Sure" after "Response: ") belongs to the response.
-            first = next((i for i, (start, end) in enumerate(encoded["offset_mapping"])
-                          if end > boundary), len(ids))
-            return ids, first
-        # Slow tokenizers have no offsets: the prompt's own token count is the boundary.
-        ids = list(self.hf(text, add_special_tokens=True)["input_ids"])
-        prompt_ids = self.hf(text[:boundary], add_special_tokens=True)["input_ids"]
-        return ids, min(len(prompt_ids), len(ids))
-
-    def decode(self, ids) -> str:
-        return self.hf.decode(list(ids), skip_special_tokens=True)
 
 
 # ---- the backend ------------------------------------------------------------------------------
@@ -232,7 +218,7 @@ class HFBackend:
         ensure_pad_token(tokenizer, self.warn)
         tokenizer.padding_side = "right"
         self.hf_tokenizer = tokenizer
-        self.tokenizer = HFTokenizer(tokenizer)
+        self.tokenizer = HFTokenizer(tokenizer, generation_stop_ids(self.source, self.spec.trust_remote_code))
         return self.tokenizer
 
     def _model_kwargs(self) -> dict:
@@ -380,62 +366,3 @@ class HFBackend:
     def library_versions(self) -> Dict[str, Optional[str]]:
         return {"python": sys.version.split()[0], "torch": str(torch.__version__),
                 "transformers": package_version("transformers"), "peft": package_version("peft")}
-
-
-# ---- generation -------------------------------------------------------------------------------
-
-
-class HFGenerator:
-    def __init__(self, model, tokenizer, device: torch.device):
-        self.model = model.eval()
-        self.hf_tokenizer = tokenizer
-        self.tokenizer = HFTokenizer(tokenizer)
-        self.device = device
-
-    def prompt_ids(self, prompt: str) -> List[int]:
-        return list(self.hf_tokenizer(prompt, add_special_tokens=True)["input_ids"])
-
-    def next_token_logits(self, ids: List[int], state):
-        new_ids = ids if state is None else ids[-1:]
-        input_ids = torch.tensor([new_ids], dtype=torch.long, device=self.device)
-        output = self.model(input_ids=input_ids, past_key_values=state, use_cache=True)
-        return output.logits[0, -1], output.past_key_values
-
-
-def load_generator(config: RunConfig, final_dir: Optional[Path], warn: Warn) -> HFGenerator:
-    """The base model (final_dir None) or the finetuned one in final_dir (adapter or full weights)."""
-    spec = config.model
-    folder = check_model_folder(spec)
-    adapter = final_dir is not None and (Path(final_dir) / "adapter_config.json").exists()
-    quantized = config.method == "qlora" and torch.cuda.is_available() and importlib.util.find_spec("bitsandbytes") is not None
-    require_packages("lora" if adapter else "full")
-    set_offline_mode(spec.allow_downloads)
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    if torch.cuda.is_available():
-        device = torch.device("cuda:0")
-        dtype = torch.bfloat16 if torch.cuda.get_device_capability(0)[0] >= 8 else torch.float16
-    else:
-        device, dtype = torch.device("cpu"), torch.float32
-    source = str(folder) if folder else spec.id
-    kwargs = {"dtype": dtype, "trust_remote_code": spec.trust_remote_code}
-    if quantized:
-        kwargs["quantization_config"] = nf4_config(dtype)
-        kwargs["device_map"] = {"": 0}
-    try:
-        if final_dir is None or adapter:
-            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
-            tokenizer = AutoTokenizer.from_pretrained(str(final_dir) if adapter else source,
-                                                      trust_remote_code=spec.trust_remote_code)
-        else:
-            model = AutoModelForCausalLM.from_pretrained(str(final_dir), **kwargs)
-            tokenizer = AutoTokenizer.from_pretrained(str(final_dir), trust_remote_code=spec.trust_remote_code)
-    except Exception as error:
-        raise _load_failure(spec, error, "model") from None
-    if adapter:
-        from peft import PeftModel
-        model = PeftModel.from_pretrained(model, str(final_dir))
-    if not quantized:
-        model.to(device)
-    ensure_pad_token(tokenizer, warn)
-    return HFGenerator(model, tokenizer, device)

@@ -56,8 +56,11 @@ class ByteTokenizer:
     def encode(self, text: str) -> List[int]:
         return list(text.encode("utf-8"))
 
-    def encode_with_boundary(self, text: str, boundary: int) -> Tuple[List[int], int]:
-        return self.encode(text), len(text[:boundary].encode("utf-8"))
+    def encode_prompt(self, text: str, markup: Sequence[Tuple[int, int]] = ()) -> List[int]:
+        return self.encode(text)  # bytes have no special tokens: markup changes nothing
+
+    def encode_continuation(self, text: str, markup: Sequence[Tuple[int, int]] = ()) -> List[int]:
+        return self.encode(text)
 
     def decode(self, ids: Sequence[int]) -> str:
         return bytes(i for i in ids if 0 <= i < 256).decode("utf-8", errors="replace")
@@ -355,8 +358,8 @@ class TinyDemoGenerator:
         self.device = device
         self.tokenizer = ByteTokenizer()
 
-    def prompt_ids(self, prompt: str) -> List[int]:
-        return self.tokenizer.encode(prompt)
+    def prompt_ids(self, prompt: str, markup: Sequence[Tuple[int, int]] = ()) -> List[int]:
+        return self.tokenizer.encode_prompt(prompt, markup)
 
     def next_token_logits(self, ids: List[int], state):
         window = ids[-ARCHITECTURE["context_length"]:]  # no KV cache: the model is tiny

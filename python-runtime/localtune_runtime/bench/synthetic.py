@@ -69,8 +69,11 @@ class TokenIdTokenizer:
         self.eos_id = eos_id
         self.pad_id = eos_id  # rows are all max_length long: nothing is padded
 
-    def encode_with_boundary(self, text: str, boundary: int) -> Tuple[List[int], int]:
-        return [int(part) for part in text.split()], 0
+    def encode_prompt(self, text: str, markup=()) -> List[int]:
+        return [int(part) for part in text.split()]
+
+    def encode_continuation(self, text: str, markup=()) -> List[int]:
+        return [int(part) for part in text.split()]
 
     def decode(self, ids: Sequence[int]) -> str:
         return " ".join(str(i) for i in ids)

@@ -43,7 +43,10 @@ export function formatChatFields(fields: ChatFields, options: TrainingFormatOpti
         ? defaultPromptStartWithContext
         : defaultPromptStartWithoutContext
   const input = hasContext ? `### Input: ${fields.context as string}\n` : ''
-  return { prompt: `${promptStart}\n### Instruction: ${fields.prompt}\n${input}### Response: `, response: fields.response }
+  // The space after "Response:" belongs to the response: byte-level BPE tokenizers merge it into
+  // the answer's first word (" Sure"), so a prompt ending in a lone space would tokenize one way
+  // in training and another at inference. The full text is the same either way.
+  return { prompt: `${promptStart}\n### Instruction: ${fields.prompt}\n${input}### Response:`, response: ` ${fields.response}` }
 }
 
 export interface ExampleFormatter {

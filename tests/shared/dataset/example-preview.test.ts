@@ -20,7 +20,7 @@ describe('previewExamples', () => {
     expect(first.example).toEqual(expected)
     expect(first.segments).toEqual([
       { part: 'prompt', text: expected.prompt, carriesLoss: false },
-      { part: 'response', text: '4', carriesLoss: true }
+      { part: 'response', text: ' 4', carriesLoss: true }
     ])
     expect(first.segments.map((segment) => segment.text).join('')).toBe(exampleText(expected))
   })

@@ -21,37 +21,38 @@ describe('formatChatFields (the LocalTune chat format)', () => {
         '### Input: He finnished his meal and left the resturant\n' +
         '### Response: He finished his meal and left the restaurant.'
     )
-    expect(example.prompt.endsWith('### Response: ')).toBe(true)
-    expect(example.response).toBe('He finished his meal and left the restaurant.')
+    // The space after "Response:" starts the response, so the prompt's tokens are the same in training and at inference.
+    expect(example.prompt.endsWith('### Response:')).toBe(true)
+    expect(example.response).toBe(' He finished his meal and left the restaurant.')
   })
 
   it('leaves out the Input line and uses the no-input preamble when the context is empty or blank', () => {
     for (const context of [undefined, '', '   \n']) {
       const example = formatChatFields({ prompt: 'Say hi', response: 'Hi!', ...(context === undefined ? {} : { context }) })
-      expect(example).toEqual({ prompt: `${defaultPromptStartWithoutContext}\n### Instruction: Say hi\n### Response: `, response: 'Hi!' })
+      expect(example).toEqual({ prompt: `${defaultPromptStartWithoutContext}\n### Instruction: Say hi\n### Response:`, response: ' Hi!' })
     }
   })
 
   it('uses a non-empty prompt_start cell, and the default when that cell is empty', () => {
     expect(formatChatFields({ promptStart: 'You are a pirate.', prompt: 'Greet me', context: 'in English', response: 'Ahoy!' }).prompt).toBe(
-      'You are a pirate.\n### Instruction: Greet me\n### Input: in English\n### Response: '
+      'You are a pirate.\n### Instruction: Greet me\n### Input: in English\n### Response:'
     )
     expect(formatChatFields({ promptStart: ' ', prompt: 'Greet me', context: 'in English', response: 'Ahoy!' }).prompt).toBe(
-      `${defaultPromptStartWithContext}\n### Instruction: Greet me\n### Input: in English\n### Response: `
+      `${defaultPromptStartWithContext}\n### Instruction: Greet me\n### Input: in English\n### Response:`
     )
   })
 
   it('uses promptStartText for rows without a prompt_start cell, with or without context', () => {
     const options = { promptStartText: 'Answer briefly.' }
-    expect(formatChatFields({ prompt: 'Q', response: 'A' }, options).prompt).toBe('Answer briefly.\n### Instruction: Q\n### Response: ')
-    expect(formatChatFields({ prompt: 'Q', context: 'C', response: 'A' }, options).prompt).toBe('Answer briefly.\n### Instruction: Q\n### Input: C\n### Response: ')
-    expect(formatChatFields({ promptStart: 'Row preamble', prompt: 'Q', response: 'A' }, options).prompt).toBe('Row preamble\n### Instruction: Q\n### Response: ')
+    expect(formatChatFields({ prompt: 'Q', response: 'A' }, options).prompt).toBe('Answer briefly.\n### Instruction: Q\n### Response:')
+    expect(formatChatFields({ prompt: 'Q', context: 'C', response: 'A' }, options).prompt).toBe('Answer briefly.\n### Instruction: Q\n### Input: C\n### Response:')
+    expect(formatChatFields({ promptStart: 'Row preamble', prompt: 'Q', response: 'A' }, options).prompt).toBe('Row preamble\n### Instruction: Q\n### Response:')
   })
 
   it('keeps cell text exactly as written (no trimming inside the example)', () => {
     const example = formatChatFields({ prompt: '  two  spaces ', context: 'line 1\nline 2', response: ' answer\n' })
     expect(example.prompt).toContain('### Instruction:   two  spaces \n### Input: line 1\nline 2\n')
-    expect(example.response).toBe(' answer\n')
+    expect(example.response).toBe('  answer\n')
   })
 })
 
@@ -85,8 +86,8 @@ describe('createExampleFormatter', () => {
 describe('formatExample', () => {
   it('formats a row given as column name → cell', () => {
     expect(formatExample({ q: 'Why?', a: 'Because.' }, { mode: 'chat', prompt: 'q', response: 'a' })).toEqual({
-      prompt: `${defaultPromptStartWithoutContext}\n### Instruction: Why?\n### Response: `,
-      response: 'Because.'
+      prompt: `${defaultPromptStartWithoutContext}\n### Instruction: Why?\n### Response:`,
+      response: ' Because.'
     })
     expect(formatExample({ body: 'Plain text.' }, { mode: 'generic', text: 'body' })).toEqual({ text: 'Plain text.' })
   })

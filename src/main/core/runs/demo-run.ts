@@ -36,6 +36,9 @@ export async function prepareDemoData(
 /**
  * The demo's settings: the tiny byte-level model, fully trained (it starts from random weights,
  * so a visible loss curve needs every weight), small enough for a laptop CPU in about a minute.
+ * Its tokens are bytes, so an example is about four times as many tokens as with a real
+ * tokenizer: 1024 keeps most roleplay answers whole (an answer longer than max_length is left
+ * out rather than cut, so that every example still ends with EOS).
  */
 export function demoRunSettings(maxSteps: number = demoDefaultMaxSteps): RunSettings {
   return {
@@ -44,8 +47,8 @@ export function demoRunSettings(maxSteps: number = demoDefaultMaxSteps): RunSett
     mode: 'chat',
     params: {
       max_steps: maxSteps,
-      micro_batch_size: 8,
-      max_length: 384,
+      micro_batch_size: 4,
+      max_length: 1024,
       learning_rate: 0.001,
       warmup_steps: Math.min(6, Math.max(0, maxSteps - 1)),
       eval_every_steps: Math.max(1, Math.min(10, maxSteps)),

@@ -194,7 +194,8 @@ describe('datasets.export', () => {
     expect(exported.summary.rows.validation).toBe(validLines.length)
     const first = JSON.parse(trainLines[0] as string) as { prompt: string; response: string; row: number }
     expect(first.prompt.startsWith('Below is an instruction that describes a task. Write a response that appropriately completes the request.\n### Instruction: Imagine')).toBe(true)
-    expect(first.prompt.endsWith('### Response: ')).toBe(true)
+    expect(first.prompt.endsWith('### Response:')).toBe(true)
+    expect(first.response.startsWith(' ')).toBe(true)
     expect(fs.existsSync(exported.summaryPath)).toBe(true)
   })
 

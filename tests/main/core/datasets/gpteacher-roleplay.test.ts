@@ -24,9 +24,10 @@ const row4Prompt =
   'Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.\n' +
   '### Instruction: Pretend you are a detective in the 1920s interviewing a witness to a crime. Ask 5 questions to gather information about the suspect.\n' +
   '### Input: The witness claims to have seen the suspect fleeing the scene with a stolen item.\n' +
-  '### Response: '
+  '### Response:'
+// The space after "Response:" starts the response (the full text is unchanged).
 const row4Response =
-  "1. Can you describe the suspect's appearance, such as their clothing, hair, and any distinguishing features?\n" +
+  " 1. Can you describe the suspect's appearance, such as their clothing, hair, and any distinguishing features?\n" +
   '2. Did you notice anything particular about the stolen item? Can you provide any details about its size or shape?\n' +
   '3. How did the suspect leave the scene? Were they on foot or did they utilize a vehicle?\n' +
   '4. Was the suspect alone or did they have any accomplices?\n' +
@@ -71,7 +72,7 @@ describe('gpteacher-roleplay.csv (3,146 Alpaca-style rows)', () => {
     const [first, , , fourth] = previewExamples(rows, index.layout.columns, mapping)
     if (first?.status !== 'ok' || fourth?.status !== 'ok') throw new Error('rows 1 and 4 should format')
     expect(exampleText(first.example)).toBe(row1)
-    expect(first.example).toEqual({ prompt: row1.slice(0, row1.indexOf('### Response: ') + '### Response: '.length), response: row1.slice(row1.indexOf('### Response: ') + '### Response: '.length) })
+    expect(first.example).toEqual({ prompt: row1.slice(0, row1.indexOf('### Response: ') + '### Response:'.length), response: row1.slice(row1.indexOf('### Response: ') + '### Response:'.length) })
     expect(fourth.example).toEqual({ prompt: row4Prompt, response: row4Response })
     expect(fourth.segments.map((segment) => segment.carriesLoss)).toEqual([false, true])
   })

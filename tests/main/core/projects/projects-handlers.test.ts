@@ -58,8 +58,8 @@ describe('projects', () => {
     expect(project.datasetFileName).toBe('qa.csv')
     const lines = fs.readFileSync(path.join(project.projectDir, 'data', 'train.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
     expect(lines[0]).toEqual({
-      prompt: 'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n### Instruction: Convert 3 km to metres\n### Response: ',
-      response: '3000 metres',
+      prompt: 'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n### Instruction: Convert 3 km to metres\n### Response:',
+      response: ' 3000 metres',
       row: 1
     })
     const listed = await core.handlers['projects.list']({})
