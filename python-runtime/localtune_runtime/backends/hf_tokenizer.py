@@ -17,6 +17,7 @@ Three rules make "what trains is what the model later reads" true by constructio
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, List, Optional, Sequence, Set, Tuple
 
 Span = Tuple[int, int]
@@ -40,6 +41,8 @@ class HFTokenizer:
         # lists (e.g. Phi-3's <|end|>, Qwen's <|im_end|>).
         self.stop_ids: Set[int] = {self.eos_id, *(int(i) for i in extra_stop_ids)}
         self._special_texts = sorted(_special_token_texts(tokenizer), key=len, reverse=True)
+        self._special_set = set(self._special_texts)
+        self._special_pattern = "(" + "|".join(re.escape(t) for t in self._special_texts) + ")" if self._special_texts else "(?!)"
 
     # ---- the two halves of an example ---------------------------------------------------------
 
@@ -74,6 +77,20 @@ class HFTokenizer:
         return ids
 
     def _encode_piece(self, text: str, literal: bool, continuation: bool) -> List[int]:
+        if not (literal and self._looks_special(text)):
+            return self._encode_plain(text, literal, continuation)
+        # split_special_tokens covers special added tokens only; a control-looking token that a
+        # tokenizer lists as non-special (Phi-3's "</s>") would still match. Each occurrence is
+        # encoded in two halves, which no added token matches, so it trains as characters.
+        ids: List[int] = []
+        parts = [p for p in re.split(self._special_pattern, text) if p]
+        for part in parts:
+            halves = [part[:-1], part[-1:]] if part in self._special_set else [part]
+            for half in halves:
+                ids.extend(self._encode_plain(half, literal, continuation or bool(ids)))
+        return ids
+
+    def _encode_plain(self, text: str, literal: bool, continuation: bool) -> List[int]:
         if not continuation:
             return self._ids(text, literal)
         for anchor in _ANCHORS:
@@ -117,8 +134,12 @@ def _default_bos(tokenizer) -> Optional[int]:
 
 
 def _special_token_texts(tokenizer) -> Set[str]:
-    texts = {str(t) for t in getattr(tokenizer, "all_special_tokens", []) if t}
+    """Texts that would become a control token: special tokens, and added tokens that look like
+    one (`<...>`) even where the tokenizer does not mark them special."""
+    texts = {str(t) for t in getattr(tokenizer, "all_special_tokens", []) if t and len(str(t)) > 1}
     for added in getattr(tokenizer, "added_tokens_decoder", {}).values():
-        if getattr(added, "special", False) and added.content:
-            texts.add(added.content)
+        content = added.content or ""
+        looks_like_control = content.startswith("<") and content.endswith(">") and len(content) > 2
+        if (getattr(added, "special", False) and len(content) > 1) or looks_like_control:
+            texts.add(content)
     return texts
