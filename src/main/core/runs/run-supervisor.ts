@@ -30,6 +30,7 @@ import { isProcessAlive } from './process-liveness'
 import { buildRunConfig, createRunFolder, newRunId, readRunConfigFile, runsRoot } from './run-folder'
 import { demoCsvName, demoRunSettings, prepareDemoData } from './demo-run'
 import { RunHistory } from './run-history'
+import { rebuildRunIndex } from './run-index-rebuild'
 import { decideOutcome } from './run-outcome'
 import { finalDirName, runResults } from './run-results'
 import { buildDemoPlan } from './demo-plan'
@@ -136,6 +137,8 @@ export class RunSupervisor {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 60_000
     this.warn = options.warn ?? ((message) => console.warn(message))
     liveHostTokens.add(this.hostToken)
+    // The index first (run folders the database lost), then the runs their hosts left behind.
+    rebuildRunIndex({ home: deps.home, db: deps.db, warn: this.warn })
     this.recoverOrphanedRuns()
   }
 

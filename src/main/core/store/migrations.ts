@@ -1,7 +1,8 @@
 /**
  * Numbered schema migrations, applied in order and recorded in `PRAGMA user_version`.
- * Never edit a migration that has shipped: add the next number. Each runs in one transaction,
- * so a failure leaves the database at the previous version.
+ * Never edit a migration that has shipped: add the next number. All pending ones run in one
+ * IMMEDIATE transaction with the version check inside (see `migrate`), so a failure leaves the
+ * database at the version it had, and two processes never apply the same one.
  */
 export interface Migration {
   version: number

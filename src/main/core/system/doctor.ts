@@ -58,13 +58,17 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
     fix: writable ? null : 'Make the folder writable, or set LOCALTUNE_HOME to a folder you own.'
   })
 
-  const dbCurrent = inputs.database.schemaVersion === inputs.database.latestVersion
+  // The database is an index of the run folders: it is fine only when it lists all of them.
+  const database = inputs.database
+  const dbCurrent = database.schemaVersion === database.latestVersion
+  const dbFine = dbCurrent && database.problems.length === 0
+  const dbFacts = [`schema ${database.schemaVersion}`, database.journalMode, `${database.indexedRuns} runs indexed, ${database.runFolders} run folders`]
   checks.push({
     id: 'database',
     label: 'Database',
-    level: dbCurrent ? 'ok' : 'error',
-    detail: `${inputs.database.path} (schema ${inputs.database.schemaVersion}, ${inputs.database.journalMode})`,
-    fix: dbCurrent ? null : 'Restart LocalTune so it can bring the database up to date.'
+    level: !dbFine ? 'error' : database.repairs.length > 0 ? 'warning' : 'ok',
+    detail: [`${database.path} (${dbFacts.join(', ')})`, ...database.problems, ...database.repairs].join('. '),
+    fix: !dbCurrent ? 'Restart LocalTune so it can bring the database up to date.' : database.problems.length > 0 ? 'Restart LocalTune: it reads run folders back into the database at start. If SQLite reports damage, move localtune.db aside; the runs come back from their folders.' : null
   })
 
   if (inputs.gpus.status === 'ok') {
