@@ -80,8 +80,8 @@ export function parseProbeOutput(output: string): ProbeJson | null {
 }
 
 const setupFix =
-  'Run `npm run runtime:setup` to create the runtime, or set LOCALTUNE_PYTHON to a Python that has torch ' +
-  '(Debian/Ubuntu: `sudo apt-get install python3-torch`, then LOCALTUNE_PYTHON=/usr/bin/python3).'
+  'Run `npm run runtime:setup` to create the runtime (add --cpu on a machine without an NVIDIA GPU), or set ' +
+  'LOCALTUNE_PYTHON to a Python that has torch 2.4+, transformers and peft.'
 
 /**
  * Finds the Python that will train, by running the probe through node-pty, the same way
