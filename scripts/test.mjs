@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { findTestPython } from './find-test-python.mjs'
+import { readPytestReport } from './pytest-summary.mjs'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const only = process.argv.slice(2)
@@ -16,8 +17,10 @@ function fail(message) {
   process.exit(1)
 }
 
-const python = findTestPython()
-if (!python) fail('no python3 with torch and pytest was found. Install them: sudo apt-get install -y python3-torch python3-pytest libopenblas0-pthread (or set LOCALTUNE_PYTHON).')
+// The runtime venv (or LOCALTUNE_PYTHON) runs the Python suite and the unit tests that train; the
+// e2e suite's app finds the venv itself, as it would for a user.
+const { python, problem } = findTestPython(root)
+if (!python) fail(problem)
 if (!fs.existsSync(chromium)) fail(`Chromium is missing at ${chromium}. Install it: sudo apt-get install -y chromium (or set LOCALTUNE_CHROMIUM).`)
 
 const totals = { passed: 0, failed: 0, skipped: 0 }
@@ -48,7 +51,9 @@ countStage('lint', run('lint', 'npm', ['run', '--silent', 'lint']))
 
 // Unit tests report their own counts.
 const vitestReport = path.join(tmp, 'vitest.json')
-const unitOk = run('unit', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`])
+const unitOk = run('unit', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`], {
+  env: { LOCALTUNE_PYTHON: python }
+})
 if (unitOk !== null) {
   try {
     const report = JSON.parse(fs.readFileSync(vitestReport, 'utf8'))
@@ -68,15 +73,15 @@ const pythonOk = run('python', python, ['-m', 'pytest', '-q', 'tests', `--junitx
 })
 if (pythonOk !== null) {
   try {
-    const xml = fs.readFileSync(pytestReport, 'utf8')
-    const suite = xml.match(/<testsuite [^>]*>/)?.[0] ?? ''
-    const attr = (name) => Number(suite.match(new RegExp(`${name}="(\\d+)"`))?.[1] ?? 0)
-    const failed = attr('failures') + attr('errors')
-    const skipped = attr('skipped')
-    totals.passed += attr('tests') - failed - skipped
-    totals.failed += failed
-    totals.skipped += skipped
-  } catch {
+    const report = readPytestReport(pytestReport, python)
+    totals.passed += report.passed
+    totals.failed += report.failed
+    totals.skipped += report.skipped
+    for (const module of report.skippedModules) {
+      console.log(`\nSkipped as a whole module: ${path.relative(root, module.file) || module.file} (${module.tests} tests): ${module.reason}`)
+    }
+  } catch (error) {
+    console.error(`Could not read the pytest report: ${error.message}`)
     totals.failed += pythonOk ? 0 : 1
   }
 }

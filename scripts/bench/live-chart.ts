@@ -86,7 +86,8 @@ async function startHost(): Promise<{ child: ChildProcess; url: string }> {
       LOCALTUNE_HOME: home,
       LOCALTUNE_RUNTIME_DIR: standIn,
       LOCALTUNE_BENCH_REAL_RUNTIME: path.join(root, 'python-runtime'),
-      LOCALTUNE_PYTHON: process.env.LOCALTUNE_PYTHON ?? '/usr/bin/python3'
+      // The stand-in runtime folder has no venv of its own: train with the real one's Python.
+      LOCALTUNE_PYTHON: process.env.LOCALTUNE_PYTHON || path.join(root, 'python-runtime', '.venv', process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python')
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })

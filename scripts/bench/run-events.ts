@@ -9,7 +9,8 @@
  * SQLite transaction, and the publish. `--poll-only` measures the fallback path (fs.watch
  * unavailable) by stopping the watcher and relying on the 1 s poll.
  *
- * Needs a Python with torch: LOCALTUNE_PYTHON, else /usr/bin/python3.
+ * Needs the training runtime: LOCALTUNE_PYTHON, else the one the app finds (python-runtime/.venv,
+ * made by `npm run runtime:setup -- --cpu`).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -21,7 +22,7 @@ import type { RunEvent } from '../../src/shared/run-events'
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '200' }, 'poll-only': { type: 'boolean', default: false } } })
 const steps = Number(values.steps)
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-'))
-const env = { ...process.env, LOCALTUNE_HOME: home, LOCALTUNE_PYTHON: process.env.LOCALTUNE_PYTHON ?? '/usr/bin/python3' }
+const env = { ...process.env, LOCALTUNE_HOME: home }
 
 if (values['poll-only']) {
   // Replace fs.watch for this process so only the polling fallback can see new lines.

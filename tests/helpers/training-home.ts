@@ -6,8 +6,9 @@ import { demoRunSettings, prepareDemoData } from '../../src/main/core/runs/demo-
 import type { RunSupervisorOptions } from '../../src/main/core/runs/run-supervisor'
 import { makeTempHome } from './temp-home'
 
-/** The Python that trains in tests: LOCALTUNE_PYTHON, else Debian's, which has torch (a pyenv python3 on PATH may not). */
-export const testPython = process.env.LOCALTUNE_PYTHON ?? '/usr/bin/python3'
+/** The Python that trains in tests: LOCALTUNE_PYTHON, else the runtime venv (`npm run runtime:setup -- --cpu --with-tests`). */
+export const testPython =
+  process.env.LOCALTUNE_PYTHON || path.join(import.meta.dirname, '..', '..', 'python-runtime', '.venv', process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python')
 
 export interface TrainingHome {
   home: string

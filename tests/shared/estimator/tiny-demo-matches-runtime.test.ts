@@ -5,7 +5,8 @@ import { countParameters } from '../../../src/shared/estimator/model-layers'
 import { tinyDemoArchitecture } from '../../../src/shared/estimator/tiny-demo'
 
 const root = path.resolve(import.meta.dirname, '..', '..', '..')
-const python = process.env.LOCALTUNE_PYTHON || '/usr/bin/python3'
+// LOCALTUNE_PYTHON, else the runtime venv (`npm run runtime:setup -- --cpu --with-tests`).
+const python = process.env.LOCALTUNE_PYTHON || path.join(root, 'python-runtime', '.venv', process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python')
 
 describe('the estimator\'s tiny demo model', () => {
   it('has exactly the parameters of the model the runtime builds', () => {
