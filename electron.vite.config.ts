@@ -15,7 +15,9 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli/main.ts'),
           // Loaded with `new Worker(new URL('./token-stats-worker.js', import.meta.url))` from a
           // chunk, so chunks and this entry share one folder.
-          'token-stats-worker': resolve(__dirname, 'src/main/core/tokens/token-stats-worker.ts')
+          'token-stats-worker': resolve(__dirname, 'src/main/core/tokens/token-stats-worker.ts'),
+          // Model folders are read off the request path (model-catalog-off-thread.ts), the same way.
+          'model-catalog-worker': resolve(__dirname, 'src/main/core/models/model-catalog-worker.ts')
         },
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' }
       }

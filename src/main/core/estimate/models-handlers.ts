@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { ContractHandlers, ModelFolderList } from '../../../shared/contract'
-import { listModels, ModelNotFoundError, resolveModel } from '../models/model-catalog'
+import { ModelNotFoundError } from '../models/model-catalog'
+import { listModelsOffThread, resolveModelOffThread } from '../models/model-catalog-off-thread'
 import type { LocalTuneDatabase } from '../store/database'
 import { UserFacingError } from '../user-facing-error'
 import { createModelFolderRepository } from './model-folder-repository'
@@ -29,10 +30,12 @@ export function normaliseFolderPath(raw: string): string {
 export function modelsHandlers(deps: { db: LocalTuneDatabase; env: NodeJS.ProcessEnv }): Pick<ContractHandlers, ModelsChannels> {
   const folders = createModelFolderRepository(deps.db)
 
-  const catalog = (extra: readonly string[] = []): ModelFolderList => {
+  // Model folders are read on worker threads with a time limit: a folder that blocks reads must
+  // not freeze the host (see model-catalog-off-thread.ts).
+  const catalog = async (extra: readonly string[] = []): Promise<ModelFolderList> => {
     const remembered = folders.list()
     const scanned = [...new Set([...remembered, ...extra.map(normaliseFolderPath)])]
-    const { cacheDir, models } = listModels({ env: deps.env, folders: scanned })
+    const { cacheDir, models } = await listModelsOffThread({ env: deps.env, folders: scanned })
     const problems = models.filter((model) => model.architecture === null).map((model) => `${model.displayName}: ${model.problems.join('; ')}`)
     return { models, folders: remembered, cacheDir, problems }
   }
@@ -48,7 +51,7 @@ export function modelsHandlers(deps: { db: LocalTuneDatabase; env: NodeJS.Proces
         throw new UserFacingError(`The folder ${folder} does not exist. Check the path (copy it from your file manager) and try again.`, { code: 'not_found', details: ['path'] })
       }
       if (!stat.isDirectory()) throw new UserFacingError(`${folder} is a file. Give the folder that holds the model's config.json (or a folder of model folders).`, { code: 'invalid_request', details: ['path'] })
-      const found = listModels({ env: deps.env, folders: [folder] }).models.filter((model) => model.source === 'folder' || (model.path !== null && model.path.startsWith(folder + path.sep)))
+      const found = (await listModelsOffThread({ env: deps.env, folders: [folder] })).models.filter((model) => model.source === 'folder' || (model.path !== null && model.path.startsWith(folder + path.sep)))
       if (found.length === 0) {
         throw new UserFacingError(`No model in ${folder}: LocalTune looks for a config.json in the folder itself or in its subfolders (or a Hugging Face cache with models--* folders).`, {
           code: 'not_found',
@@ -56,7 +59,7 @@ export function modelsHandlers(deps: { db: LocalTuneDatabase; env: NodeJS.Proces
         })
       }
       folders.add(folder)
-      return { ...catalog(), added: folder, found }
+      return { ...(await catalog()), added: folder, found }
     },
     'models.remove-folder': async ({ path: raw }) => {
       const folder = normaliseFolderPath(raw)
@@ -65,7 +68,7 @@ export function modelsHandlers(deps: { db: LocalTuneDatabase; env: NodeJS.Proces
     },
     'models.resolve': async ({ id }) => {
       try {
-        return resolveModel(id, { env: deps.env, folders: folders.list() })
+        return await resolveModelOffThread(id, { env: deps.env, folders: folders.list() })
       } catch (error) {
         if (error instanceof ModelNotFoundError) throw new UserFacingError(error.message, { code: 'not_found', details: ['id'] })
         throw error

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { modelFileLimits, readRegularTextFile } from './bounded-file-read'
 
 /**
  * The Hugging Face hub cache, read the way huggingface_hub lays it out:
@@ -51,7 +52,7 @@ export function locateSnapshot(repoDir: string, id: string): CachedRepo {
   const snapshots = path.join(repoDir, 'snapshots')
   const available = fs.existsSync(snapshots) ? fs.readdirSync(snapshots, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : []
   const refFile = path.join(repoDir, 'refs', 'main')
-  const ref = fs.existsSync(refFile) ? fs.readFileSync(refFile, 'utf8').trim() : null
+  const ref = readRef(refFile)
   if (ref && available.includes(ref)) return { id, repoDir, snapshotDir: path.join(snapshots, ref), revision: ref, note: null }
   if (available.length === 0) return { id, repoDir, snapshotDir: null, revision: null, note: 'no snapshot in the cache (nothing was downloaded)' }
   const newest = available
@@ -59,6 +60,15 @@ export function locateSnapshot(repoDir: string, id: string): CachedRepo {
     .sort((a, b) => b.time - a.time)[0] as { name: string }
   const note = ref ? `refs/main names ${ref.slice(0, 12)}, which is not in snapshots/; using ${newest.name.slice(0, 12)}` : `no refs/main; using snapshot ${newest.name.slice(0, 12)}`
   return { id, repoDir, snapshotDir: path.join(snapshots, newest.name), revision: newest.name, note }
+}
+
+/** The commit refs/main names; null when there is none or it is not a small regular file (a FIFO would block). */
+function readRef(refFile: string): string | null {
+  try {
+    return readRegularTextFile(refFile, modelFileLimits.ref).trim() || null
+  } catch {
+    return null
+  }
 }
 
 /** Every model repo in a hub cache folder (datasets and spaces are skipped). */

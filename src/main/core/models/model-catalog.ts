@@ -7,6 +7,7 @@ import { countParameters } from '../../../shared/estimator/model-layers'
 import { tinyDemoEntry, tinyDemoModelId } from '../../../shared/estimator/tiny-demo'
 import { findCachedRepo, listCachedRepos, resolveHfHubCache } from './hf-cache'
 import { modelWeightFiles, SafetensorsError, tallyParameters } from './safetensors'
+import { readRegularTextFile } from './bounded-file-read'
 
 /**
  * The models LocalTune can offer: the built-in demo, every model in the Hugging Face cache,
@@ -58,7 +59,8 @@ export function describeModelFolder(dir: string, identity: { id: string; source:
     problems.push(`no config.json in ${dir}: it is not a complete model folder`)
   } else {
     try {
-      architecture = parseModelConfigText(fs.readFileSync(configFile, 'utf8'), configFile)
+      // Regular files of a bounded size only: a FIFO named config.json froze the host.
+      architecture = parseModelConfigText(readRegularTextFile(configFile), configFile)
     } catch (error) {
       problems.push(error instanceof ModelConfigError ? error.message : `${configFile} cannot be read: ${(error as Error).message}`)
     }
@@ -105,7 +107,7 @@ export function describeModelFolder(dir: string, identity: { id: string; source:
 }
 
 /** A user folder: a model itself, a hub cache, or a folder of model folders. */
-function scanFolder(folder: string): ModelCatalogEntry[] {
+export function scanFolder(folder: string): ModelCatalogEntry[] {
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
     return [{ ...describeMissingFolder(folder) }]
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { ModelFileError, modelFileLimits, openRegularFile, readRegularTextFile } from './bounded-file-read'
 
 /**
  * Exact parameter counts from safetensors headers, without reading the weights. A safetensors
@@ -30,15 +31,17 @@ export class SafetensorsError extends Error {
 const maxHeaderBytes = 100 * 1024 * 1024
 
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  let fd: number
+  let opened: { fd: number; size: number }
   try {
-    fd = fs.openSync(file, 'r')
+    // Never a FIFO or a device: opening one blocked the host, reading one never ended.
+    opened = openRegularFile(file)
   } catch (error) {
+    if (error instanceof ModelFileError) throw new SafetensorsError(error.message)
     const code = (error as NodeJS.ErrnoException).code
     throw new SafetensorsError(code === 'ENOENT' ? `${file} is missing (a dangling link in the Hugging Face cache means the download did not finish).` : `${file} cannot be read: ${(error as Error).message}`)
   }
+  const { fd, size } = opened
   try {
-    const size = fs.fstatSync(fd).size
     const prefix = Buffer.alloc(8)
     if (size < 8 || fs.readSync(fd, prefix, 0, 8, 0) !== 8) throw new SafetensorsError(`${file} is too short to be a safetensors file (${size} bytes).`)
     const length = prefix.readBigUInt64LE(0)
@@ -107,8 +110,14 @@ export function modelWeightFiles(dir: string): string[] {
   const index = path.join(dir, 'model.safetensors.index.json')
   if (fs.existsSync(index)) {
     let weightMap: Record<string, string>
+    let text: string
     try {
-      weightMap = (JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {}
+      text = readRegularTextFile(index, modelFileLimits.json)
+    } catch (error) {
+      throw new SafetensorsError(error instanceof ModelFileError ? error.message : `${index} cannot be read: ${(error as Error).message}`)
+    }
+    try {
+      weightMap = (JSON.parse(text) as { weight_map?: Record<string, string> }).weight_map ?? {}
     } catch (error) {
       throw new SafetensorsError(`${index} is not valid JSON (${(error as Error).message}).`)
     }
