@@ -138,3 +138,13 @@ def test_the_started_event_carries_the_lock(bare_venv, requirements, tmp_path):
     assert started["runtime_lock"] == {"path": str(root / LOCK_NAME), "flavour": "cpu",
                                        "created_at": lock["created_at"], "packages": lock["packages"]}
     assert started["runtime_lock"]["packages"]["torch"] == started["versions"]["torch"]
+
+
+def test_pyproject_declares_the_ranges_the_requirement_files_install():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((RUNTIME_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    cpu = requirement_lines(RUNTIME_ROOT / "requirements-cpu.txt")
+    assert project["dependencies"] == cpu
+    assert requirement_lines(RUNTIME_ROOT / "requirements-cuda.txt") == cpu + project["optional-dependencies"]["qlora"]
+    assert requirement_lines(RUNTIME_ROOT / "requirements-test.txt") == project["optional-dependencies"]["test"]
+    assert not [line for line in cpu if line.startswith("-")]  # no index options: pip's configuration decides
