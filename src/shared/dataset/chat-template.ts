@@ -14,9 +14,10 @@ interface ChatMessage {
   content: string
 }
 
-// A marker no real cell contains: rendering it in place of the response shows exactly where
-// the template starts the assistant's content, whatever the template does around it.
-const responseMarker = '\u0000LOCALTUNE-ASSISTANT-CONTENT\u0000'
+// Placeholders no real cell contains: rendering them in place of each message's content shows
+// exactly which characters the template writes itself (its markup) and where each content goes.
+const contentPlaceholder = (index: number): string => `\u0000LOCALTUNE-CONTENT-${index}\u0000`
+const placeholderPattern = /\u0000LOCALTUNE-CONTENT-(\d+)\u0000/g
 
 const compiled = new Map<string, Template>()
 
@@ -59,22 +60,66 @@ function render(template: Template, messages: ChatMessage[], tokens: ChatTemplat
   }
 }
 
+/** Length in Unicode code points, the unit the Python runtime counts string offsets in. */
+export function codePointLength(text: string): number {
+  let length = text.length
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length--
+        i++
+      }
+    }
+  }
+  return length
+}
+
+type SkeletonPiece = { markup: string } | { content: number }
+
+function skeletonOf(rendered: string): SkeletonPiece[] {
+  const pieces: SkeletonPiece[] = []
+  let at = 0
+  for (const match of rendered.matchAll(placeholderPattern)) {
+    if (match.index > at) pieces.push({ markup: rendered.slice(at, match.index) })
+    pieces.push({ content: Number(match[1]) })
+    at = match.index + match[0].length
+  }
+  if (at < rendered.length) pieces.push({ markup: rendered.slice(at) })
+  return pieces
+}
+
 /**
  * Renders one chat row with the model's own chat template and splits it where the assistant's
  * content begins: `prompt` is everything the model reads, `response` is what it learns to
  * write (including the template's end-of-turn tokens), and prompt + response is the full text.
+ * `markup` lists the character ranges (code points, into prompt + response) the template wrote
+ * itself: only there may the runtime read special tokens; the cells' text is always text.
  */
 export function renderWithChatTemplate(template: string, fields: ChatFields, tokens: ChatTemplateTokens = {}): ChatExample {
   const compiledTemplate = compile(template)
-  const withMarker = render(compiledTemplate, chatMessagesFor(fields, responseMarker), tokens)
-  const at = withMarker.indexOf(responseMarker)
-  if (at === -1) {
+  const messages = chatMessagesFor(fields, fields.response)
+  const full = render(compiledTemplate, messages, tokens)
+  const skeleton = skeletonOf(render(compiledTemplate, messages.map((message, index) => ({ ...message, content: contentPlaceholder(index) })), tokens))
+  const assistant = messages.length - 1
+  const responseAt = skeleton.findIndex((piece) => 'content' in piece && piece.content === assistant)
+  if (responseAt === -1) {
     throw new Error('The chat template does not write the assistant message, so LocalTune cannot tell which part is the response. Use the LocalTune format instead.')
   }
-  const prompt = withMarker.slice(0, at)
-  const full = render(compiledTemplate, chatMessagesFor(fields, fields.response), tokens)
-  if (!full.startsWith(prompt)) {
-    throw new Error('The chat template changes the conversation depending on the response, so the prompt/response split is not stable. Use the LocalTune format instead.')
+  // Templates may trim the message text (Llama 3's does); the cells are then their trimmed text.
+  for (const contents of [messages.map((m) => m.content), messages.map((m) => m.content.trim())]) {
+    const texts = skeleton.map((piece) => ('markup' in piece ? piece.markup : (contents[piece.content] ?? '')))
+    if (texts.join('') !== full) continue
+    const markup: Array<[number, number]> = []
+    let at = 0
+    skeleton.forEach((piece, index) => {
+      const length = codePointLength(texts[index] ?? '')
+      if ('markup' in piece && length > 0) markup.push([at, at + length])
+      at += length
+    })
+    const prompt = texts.slice(0, responseAt).join('')
+    return { prompt, response: full.slice(prompt.length), markup }
   }
-  return { prompt, response: full.slice(prompt.length) }
+  throw new Error('The chat template changes the message text in a way LocalTune cannot follow, so it cannot tell the template\'s own tokens from the cells\' text. Use the LocalTune format instead.')
 }

@@ -6,6 +6,12 @@
 export interface ChatExample {
   prompt: string
   response: string
+  /**
+   * With a model's chat template: the [start, end) ranges, in code points of prompt + response,
+   * that the template wrote itself. Special tokens count only there; text from the CSV is always
+   * text. Absent in the LocalTune format, which writes no special tokens.
+   */
+  markup?: Array<[number, number]>
 }
 
 export interface TextExample {

@@ -35,11 +35,23 @@ describe('renderWithChatTemplate with real model templates', () => {
     const tokens = { eosToken: config.eos_token }
     expect(renderWithChatTemplate(config.chat_template, { prompt: 'What is 2+2?', context: '', response: '4' }, tokens)).toEqual({
       prompt: '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n',
-      response: '4<|im_end|>\n'
+      response: '4<|im_end|>\n',
+      // what the template wrote (its default system prompt too); the cells "What is 2+2?" and "4" are not markup
+      markup: [
+        [0, 75],
+        [87, 120],
+        [121, 132]
+      ]
     })
     expect(renderWithChatTemplate(config.chat_template, { promptStart: 'Be terse.', prompt: 'Sum', context: '2 and 2', response: '4' }, tokens)).toEqual({
       prompt: '<|im_start|>system\nBe terse.<|im_end|>\n<|im_start|>user\nSum\n\n2 and 2<|im_end|>\n<|im_start|>assistant\n',
-      response: '4<|im_end|>\n'
+      response: '4<|im_end|>\n',
+      markup: [
+        [0, 19],
+        [28, 56],
+        [68, 101],
+        [102, 113]
+      ]
     })
   })
 
@@ -48,6 +60,20 @@ describe('renderWithChatTemplate with real model templates', () => {
     const fields = { prompt: 'Q', response: 'A' }
     const spec = { template: config.chat_template, eosToken: config.eos_token }
     expect(formatChatFields(fields, { chatTemplate: spec, promptStartText: 'Sys' })).toEqual(renderWithChatTemplate(spec.template, { ...fields, promptStart: 'Sys' }, spec))
+  })
+
+  it('marks only what the template wrote: a cell holding a special token stays text, offsets count code points', () => {
+    const config = tokenizerConfig('microsoft--Phi-3-mini-4k-instruct')
+    const example = renderWithChatTemplate(config.chat_template, { prompt: 'Is <|end|> 🙂?', response: 'Yes' }, { eosToken: config.eos_token })
+    const codePoints = Array.from(example.prompt + example.response)
+    const marked = (example.markup ?? []).map(([start, end]) => codePoints.slice(start, end).join(''))
+    expect(marked).toEqual(['<|user|>\n', '<|end|>\n<|assistant|>\n', '<|end|>\n<|endoftext|>'])
+  })
+
+  it('follows a template that trims the message text (Llama 3 style)', () => {
+    const template = "{% for m in messages %}<|start|>{{ m.role }}\n{{ m.content | trim }}<|eot|>{% endfor %}"
+    const example = renderWithChatTemplate(template, { prompt: '  Q  ', response: ' A ' })
+    expect(example).toEqual({ prompt: '<|start|>user\nQ<|eot|><|start|>assistant\n', response: 'A<|eot|>', markup: [[0, 14], [15, 41], [42, 49]] })
   })
 
   it('refuses a template that never writes the assistant message', () => {

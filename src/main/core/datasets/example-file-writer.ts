@@ -13,6 +13,9 @@ import { isChatExample } from '../../../shared/dataset/formatted-example'
  * lines, byte for byte what JSON.stringify would give (see jsonLine), except that lone UTF-16
  * surrogates (only a broken UTF-16 file has them) become U+FFFD, since UTF-8 cannot hold them.
  *
+ * A chat-template example also carries `"markup"` (the ranges its template wrote), after the
+ * response: `{"prompt":..,"response":..,"markup":[[0,12],..],"row":N}`.
+ *
  * The worker is plain JavaScript with no imports of ours, so it runs the same from sources,
  * tests, and the bundled app.
  */
@@ -76,13 +79,14 @@ parentPort.on('message', (message) => {
     const file = files.get(message.id)
     if (message.type === 'write') {
       const source = Buffer.from(message.bytes, 0, message.used)
+      // markup[k]: the line's ',"markup":[[a,b],…]' (digits and punctuation only), or ''.
       const meta = new Uint32Array(message.meta)
       let at = 0
       for (let k = 0; k < message.count; k++) {
         const chat = meta[k * 4] === 0
         const first = meta[k * 4 + 1]
         const second = meta[k * 4 + 2]
-        ensure(file, (first + second) * 6 + 64)
+        ensure(file, (first + second) * 6 + 64 + (message.markup[k] ? message.markup[k].length : 0))
         copy(file, chat ? keyPrompt : keyText)
         writeString(file, source, at, at + first)
         at += first
@@ -90,6 +94,8 @@ parentPort.on('message', (message) => {
           copy(file, keyResponse)
           writeString(file, source, at, at + second)
           at += second
+          const markup = message.markup[k]
+          if (markup) file.used += file.out.write(markup, file.used, 'latin1')
         }
         copy(file, keyRow)
         file.used += file.out.write(String(meta[k * 4 + 3]), file.used, 'latin1')
@@ -169,10 +175,10 @@ export class ExampleWriterThread {
   }
 
   /** `bytes` must be a whole ArrayBuffer of its own (never Node's shared pool): it is transferred. */
-  send(id: number, bytes: ArrayBuffer, used: number, meta: ArrayBuffer, count: number): void {
+  send(id: number, bytes: ArrayBuffer, used: number, meta: ArrayBuffer, count: number, markup: string[]): void {
     this.check()
     this.inFlight++
-    this.worker.postMessage({ type: 'write', id, bytes, used, meta, count }, [bytes, meta])
+    this.worker.postMessage({ type: 'write', id, bytes, used, meta, count, markup }, [bytes, meta])
   }
 
   /** Waits until the worker is at most a couple of batches behind. */
@@ -203,6 +209,7 @@ export class ExampleFileWriter {
   private bytes = Buffer.allocUnsafe(batchBytes)
   private used = 0
   private meta = new Uint32Array(batchLines * 4)
+  private markup: string[] = []
   private count = 0
   lines = 0
 
@@ -233,6 +240,7 @@ export class ExampleFileWriter {
     this.meta[at + 1] = firstBytes
     this.meta[at + 2] = secondBytes
     this.meta[at + 3] = row
+    this.markup.push(chat ? markupJson(example.markup) : '')
     this.count++
     this.lines++
   }
@@ -240,9 +248,10 @@ export class ExampleFileWriter {
   private send(): void {
     if (this.count === 0) return
     // Transferring moves the buffers to the worker without copying; fresh ones take their place.
-    this.thread.send(this.id, this.bytes.buffer as ArrayBuffer, this.used, this.meta.buffer as ArrayBuffer, this.count)
+    this.thread.send(this.id, this.bytes.buffer as ArrayBuffer, this.used, this.meta.buffer as ArrayBuffer, this.count, this.markup)
     this.bytes = Buffer.allocUnsafe(batchBytes)
     this.meta = new Uint32Array(batchLines * 4)
+    this.markup = []
     this.used = 0
     this.count = 0
   }
@@ -258,4 +267,9 @@ export class ExampleFileWriter {
     this.send()
     await this.thread.close(this.id)
   }
+}
+
+/** The `,"markup":[…]` member of a chat example's line, or '' when it has none (LocalTune format). */
+export function markupJson(markup: ReadonlyArray<readonly [number, number]> | undefined): string {
+  return markup ? `,"markup":${JSON.stringify(markup)}` : ''
 }

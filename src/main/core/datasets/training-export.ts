@@ -27,7 +27,7 @@ import type { CsvScanOptions, CsvScanResult, ScanProgress } from './csv-scan'
 import { scanCsv } from './csv-scan'
 import type { DatasetIndex } from './dataset-index'
 import type { ExampleFileWriter } from './example-file-writer'
-import { ExampleWriterThread } from './example-file-writer'
+import { ExampleWriterThread, markupJson } from './example-file-writer'
 import { JsonlWriter, splitLinesByPosition } from './jsonl-files'
 
 export const trainFileName = 'train.jsonl'
@@ -122,7 +122,7 @@ class InvalidRowsCollector {
  */
 export function jsonLine(example: FormattedExample, row: number): string {
   return isChatExample(example)
-    ? `{"prompt":${JSON.stringify(example.prompt)},"response":${JSON.stringify(example.response)},"row":${row}}`
+    ? `{"prompt":${JSON.stringify(example.prompt)},"response":${JSON.stringify(example.response)}${markupJson(example.markup)},"row":${row}}`
     : `{"text":${JSON.stringify(example.text)},"row":${row}}`
 }
 

@@ -34,7 +34,9 @@ describe('ExampleFileWriter (JSON encoding on a worker thread)', () => {
       const writer = thread.open(file)
       const expected: string[] = []
       for (let i = 0; i < 20_000; i++) {
-        const example = i % 3 === 0 ? { text: randomText(i, i % 300) } : { prompt: randomText(i, i % 100), response: randomText(i + 7, i % 200) }
+        const chat = { prompt: randomText(i, i % 100), response: randomText(i + 7, i % 200) }
+        // every fifth chat example comes from a chat template and carries its markup ranges
+        const example = i % 3 === 0 ? { text: randomText(i, i % 300) } : i % 5 === 1 ? { ...chat, markup: [[0, i % 7] as [number, number], [i % 7, 40]] } : chat
         writer.addExample(example, i + 1)
         expected.push(jsonLine(example, i + 1))
         if (i % 5000 === 0) await writer.flush()
