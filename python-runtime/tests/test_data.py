@@ -143,3 +143,13 @@ def test_learning_rate_schedules():
     assert get_lr(6, scheduler="cosine", **common) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.2)))
     assert 0 < get_lr(13, scheduler="linear", **common) < 0.2
     assert get_lr(13, scheduler="constant", **common) == 1.0
+
+
+def test_markup_ranges_are_read_and_a_bad_one_names_the_line(tmp_path):
+    good = write_jsonl(tmp_path / "good.jsonl", [{"prompt": "<u>hi", "response": "yo<e>", "markup": [[0, 3], [5, 7]]}])
+    [record] = read_records(good, "chat", True, "good.jsonl")
+    assert record.markup == ((0, 3), (5, 7)) and record.text == "<u>hiyo<e>"
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "a", "response": "b"}, {"prompt": "a", "response": "b", "markup": [[0, 9]]}])
+    with pytest.raises(RunFailure) as failure:
+        read_records(bad, "chat", True, "bad.jsonl")
+    assert "bad.jsonl line 2" in failure.value.message and "[0, 9]" in failure.value.message
