@@ -30,6 +30,15 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
+def _ends_torn(stream) -> bool:
+    """Whether the file open in `stream` is non-empty and its last byte is not a newline."""
+    size = stream.seek(0, 2)
+    if size == 0:
+        return False
+    stream.seek(size - 1)
+    return stream.read(1) != b"\n"
+
+
 class EventLog:
     def __init__(self, path: Path, run_id: str, demo: bool):
         self.path = Path(path)
@@ -44,8 +53,14 @@ class EventLog:
         event.update(_finite_or_none(fields))
         validate_event(event)  # a schema violation here is a bug in the runtime, not in the run
         line = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        with open(self.path, "a", encoding="utf-8") as stream:
-            stream.write(line + "\n")
+        data = (line + "\n").encode("utf-8")
+        with open(self.path, "ab+") as stream:
+            # A power cut (or a full disk) can leave the last line without its newline. Appending
+            # right after it would glue this event onto the torn line, and readers would drop
+            # both: start on a line of our own, so only the torn line is lost (and reported).
+            if _ends_torn(stream):
+                data = b"\n" + data
+            stream.write(data)
             stream.flush()
         if event_type == "error":
             self.errors_written += 1
@@ -65,7 +80,16 @@ class EventLog:
 
 
 def read_events(run_dir: Path) -> list:
+    """The events of a run that parse; a torn line (a power cut mid-write) is skipped, not fatal."""
     path = Path(run_dir) / EVENTS_FILE
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    events = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue
+    return events

@@ -25,6 +25,16 @@ export function parseEventLines(lines: readonly string[]): ParsedLines {
   return { events, rejected }
 }
 
+/**
+ * What the run's terminal history says about a line of events.jsonl that is not an event. A
+ * line cut short is what a power cut or a full disk leaves behind; the runtime starts its next
+ * event on a new line, so only that line is lost, and the person sees that it was.
+ */
+export function rejectedLineNote(rejected: ParsedLines['rejected'][number]): string {
+  return `A damaged line of ${eventsFile} was skipped (${rejected.problem}): ${rejected.line} ` +
+    '(a line cut short is what a power cut or a full disk leaves; the events before and after it are kept).'
+}
+
 function isoFromEventTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString()
 }

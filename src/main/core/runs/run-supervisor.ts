@@ -21,7 +21,7 @@ import type { EventHub } from '../event-hub'
 import { runtimeEnvironment } from '../runtime/runtime-env'
 import type { LocalTuneDatabase } from '../store/database'
 import { UserFacingError } from '../user-facing-error'
-import { checkpointSteps, eventsFile, parseEventLines, RunEventIngest } from './event-ingest'
+import { checkpointSteps, eventsFile, parseEventLines, rejectedLineNote, RunEventIngest } from './event-ingest'
 import { EventsTail } from './events-tail'
 import { OutputBatcher } from './output-batcher'
 import { OutputLog, outputLogFile, outputTailLines, readLogTail } from './output-log'
@@ -684,7 +684,14 @@ export class RunSupervisor {
   private ingestLines(active: ActiveRun, lines: string[], nextOffset: number): void {
     if (this.closed) return
     const { events, rejected } = parseEventLines(lines)
-    for (const line of rejected) this.warn(`Run ${active.runId}: skipped an invalid line of ${eventsFile} (${line.problem}): ${line.line}`)
+    for (const line of rejected) {
+      // Said where the person looks at the run (its terminal and output.log), not only in the host's log.
+      const note = rejectedLineNote(line)
+      this.warn(`Run ${active.runId}: ${note}`)
+      const text = `\r\n[LocalTune] ${note}\r\n`
+      active.log?.append(text)
+      active.batcher.push(text)
+    }
     this.ingest.apply(active.runId, events, nextOffset)
     let statusChanged = false
     for (const event of events) {
