@@ -30,3 +30,43 @@ export function isProcessAlive(pid: number | null | undefined, options: { comman
     return false
   }
 }
+
+let bootId: string | null | undefined
+
+/**
+ * When process `pid` started, as a string that never repeats for another process: on Linux the
+ * boot's id and the start time in clock ticks since boot (field 22 of /proc/<pid>/stat). A pid
+ * alone is reused by the kernel; a pid with its start time names one process. null where the
+ * platform does not say (then liveness falls back to the pid alone).
+ */
+export function processStartTime(pid: number | null | undefined): string | null {
+  if (process.platform !== 'linux' || !pid || !Number.isInteger(pid) || pid <= 0) return null
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = fields[22 - 3]
+    if (!ticks) return null
+    if (bootId === undefined) {
+      try {
+        bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+      } catch {
+        bootId = null
+      }
+    }
+    return `${bootId ?? 'boot'}:${ticks}`
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Whether the process recorded as (`pid`, `startedAt`) still runs: the pid is alive and started
+ * at that moment. A different start time means the pid now belongs to another program.
+ */
+export function isSameProcessAlive(pid: number | null | undefined, startedAt: string | null | undefined): boolean {
+  if (!isProcessAlive(pid)) return false
+  if (!startedAt) return true
+  const now = processStartTime(pid)
+  return now === null || now === startedAt
+}

@@ -1,6 +1,6 @@
 import type { LocalTuneDatabase } from '../store/database'
 
-/** A `runs` row as stored (migrations 1 and 2). */
+/** A `runs` row as stored (migrations 1, 2 and 4). */
 export interface RunRow {
   id: string
   project_id: string | null
@@ -27,6 +27,8 @@ export interface RunRow {
   queued_at: string | null
   host_pid: number | null
   host_token: string | null
+  /** processStartTime(host_pid) when the row was claimed (migration 4); null for older rows. */
+  host_started: string | null
   resume_requested: number
   stop_requested_at: string | null
   attempt_started_at: string | null
@@ -39,7 +41,7 @@ export type RunPatch = Partial<Omit<RunRow, 'id' | 'created_at'>>
 const patchableColumns = new Set<string>([
   'project_id', 'status', 'run_dir', 'gpu_index', 'pid', 'exit_code', 'exit_signal', 'error_json', 'total_steps',
   'last_step', 'final_loss', 'final_eval_loss', 'peak_memory_bytes', 'events_offset', 'started_at', 'ended_at',
-  'config_json', 'dataset_label', 'device_key', 'device_label', 'queued_at', 'host_pid', 'host_token',
+  'config_json', 'dataset_label', 'device_key', 'device_label', 'queued_at', 'host_pid', 'host_token', 'host_started',
   'resume_requested', 'stop_requested_at', 'attempt_started_at', 'active_seconds', 'final_dir'
 ])
 

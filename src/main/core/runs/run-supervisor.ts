@@ -26,7 +26,7 @@ import { EventsTail } from './events-tail'
 import { OutputBatcher } from './output-batcher'
 import { OutputLog, outputLogFile, outputTailLines, readLogTail } from './output-log'
 import { Playground, type GenerateRequest, type GenerateResult } from './playground'
-import { isProcessAlive } from './process-liveness'
+import { isSameProcessAlive, processStartTime } from './process-liveness'
 import { buildRunConfig, createRunFolder, newRunId, readRunConfigFile, runsRoot } from './run-folder'
 import { demoCsvName, demoRunSettings, prepareDemoData } from './demo-run'
 import { RunHistory } from './run-history'
@@ -60,6 +60,8 @@ export interface RunSupervisorOptions {
   eventsPollIntervalMs?: number
   /** How often queued runs look whether another LocalTune process freed their device. */
   queuePollIntervalMs?: number
+  /** How often runs of other LocalTune processes are checked for a host that died (pid and start time). */
+  peerCheckIntervalMs?: number
   /** Where problems that are not a run's failure go (an invalid events line). */
   warn?: (message: string) => void
 }
@@ -100,6 +102,9 @@ const liveHostTokens = new Set<string>()
 
 const nowIso = (): string => new Date().toISOString()
 
+/** This process's start time, recorded with its pid on every run it owns (see hostAlive). */
+const hostStarted = processStartTime(process.pid)
+
 /**
  * Runs training jobs: one runtime process per device at a time, the rest queued. Each run is a
  * folder (run.json, data, events.jsonl, output.log, checkpoints/, final/) and a `runs` row that
@@ -121,6 +126,7 @@ export class RunSupervisor {
   private readonly stopTimeoutMs: number
   private readonly warn: (message: string) => void
   private queueTimer: NodeJS.Timeout | null = null
+  private readonly peerTimer: NodeJS.Timeout
   private closed = false
 
   private readonly history: RunHistory
@@ -140,6 +146,11 @@ export class RunSupervisor {
     // The index first (run folders the database lost), then the runs their hosts left behind.
     rebuildRunIndex({ home: deps.home, db: deps.db, warn: this.warn })
     this.recoverOrphanedRuns()
+    // A peer host that crashes tells nobody: look for dead owners on a timer, not only at start.
+    this.peerTimer = setInterval(() => {
+      if (!this.closed) this.recoverOrphanedRuns()
+    }, options.peerCheckIntervalMs ?? 5000)
+    this.peerTimer.unref()
   }
 
   // ---- starting ------------------------------------------------------------------------------
@@ -169,6 +180,7 @@ export class RunSupervisor {
       device_key: device.kind === 'cpu' ? 'cpu' : `cuda:${device.index}`,
       gpu_index: device.kind === 'cpu' ? null : device.index,
       host_pid: process.pid,
+      host_started: hostStarted,
       host_token: this.hostToken
     })
     this.publishStatus(runId)
@@ -244,6 +256,7 @@ export class RunSupervisor {
       queued_at: nowIso(),
       resume_requested: 1,
       host_pid: process.pid,
+      host_started: hostStarted,
       host_token: this.hostToken,
       stop_requested_at: null,
       error_json: null,
@@ -513,6 +526,7 @@ export class RunSupervisor {
       run.log = null
     }
     this.closed = true
+    clearInterval(this.peerTimer)
     if (this.queueTimer) clearInterval(this.queueTimer)
     this.queueTimer = null
     for (const waiter of [...this.waiters]) waiter.cancel()
@@ -563,7 +577,7 @@ export class RunSupervisor {
   private hostAlive(row: RunRow): boolean {
     if (!row.host_pid) return false
     if (row.host_pid === process.pid) return row.host_token !== null && liveHostTokens.has(row.host_token)
-    return isProcessAlive(row.host_pid)
+    return isSameProcessAlive(row.host_pid, row.host_started)
   }
 
   private async defaultDevice(): Promise<DeviceChoice> {
@@ -676,7 +690,7 @@ export class RunSupervisor {
       },
       onExit: (exit) => this.endAttempt(active, exit)
     })
-    this.store.update(row.id, { pid: active.process.pid, host_pid: process.pid, host_token: this.hostToken })
+    this.store.update(row.id, { pid: active.process.pid, host_pid: process.pid, host_started: hostStarted, host_token: this.hostToken })
     this.publishStatus(row.id)
     if (active.stopRequested) this.sendStop(active)
   }

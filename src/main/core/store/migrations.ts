@@ -118,5 +118,12 @@ export const migrations: readonly Migration[] = [
         added_at TEXT NOT NULL
       );
     `
+  },
+  {
+    version: 4,
+    name: 'start time of the host that runs a run: a pid alone is reused by the kernel',
+    sql: `
+      ALTER TABLE runs ADD COLUMN host_started TEXT;
+    `
   }
 ]
