@@ -25,6 +25,17 @@ class TrainingOutcome:
     demo: bool
 
 
+def _parameters_line(method: str, outcome: TrainingOutcome) -> str:
+    """The base model's own count, as LocalTune's model list shows it, and what was trained. For
+    LoRA the adapter's parameters are added to the model, so the total the training loop sees is
+    base + adapter; the card names the two apart instead of printing that sum as "total"."""
+    if method == "full":
+        return f"- Parameters: {outcome.total_parameters:,} (all trained)"
+    base = outcome.total_parameters - outcome.trainable_parameters
+    return (f"- Parameters: {base:,} in the base model (frozen); {outcome.trainable_parameters:,} trained in the "
+            f"{'QLoRA' if method == 'qlora' else 'LoRA'} adapter, added on top")
+
+
 def _loss(value: Optional[float]) -> str:
     return f"{value:.4f}" if value is not None else "n/a"
 
@@ -47,7 +58,7 @@ def write_model_card(folder: Path, config: RunConfig, train: DataSummary, valid:
         f"- Method: {config.method}" + (f" (LoRA r={p.lora.r}, alpha={p.lora.alpha:g}, dropout={p.lora.dropout:g}, "
                                          f"targets: {p.lora.target_modules if isinstance(p.lora.target_modules, str) else ', '.join(p.lora.target_modules)})"
                                          if config.method != "full" else ""),
-        f"- Parameters: {outcome.total_parameters:,} total, {outcome.trainable_parameters:,} trained",
+        _parameters_line(config.method, outcome),
         "",
         "## Data", "",
         f"- Mode: {config.mode}" + (" (loss on responses only)" if config.mode == "chat" and p.train_on_response_only else ""),

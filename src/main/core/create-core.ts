@@ -23,7 +23,7 @@ export interface CoreOptions {
   /** Stop timeout and push pacing of training runs (tests shorten them). */
   runs?: RunSupervisorOptions
   /** GPU detection and live memory polling (tests pass fakes and short leases). */
-  hardware?: Pick<HardwareServiceOptions, 'detect' | 'lease' | 'maxAgeMs'>
+  hardware?: Pick<HardwareServiceOptions, 'detect' | 'lease' | 'maxAgeMs' | 'pythonRuntime'>
 }
 
 export interface Core {
@@ -75,7 +75,7 @@ export function createCore(options: CoreOptions = {}): Core {
   // Created with the core so its recovery runs at every start: runs a crashed LocalTune left
   // behind are marked before anyone lists them.
   const runs = new RunSupervisor({ home, appRoot, db, events, env, runtimeDir, pythonRuntime }, options.runs)
-  const machine = hardwareService({ env, events, ...options.hardware })
+  const machine = hardwareService({ env, events, pythonRuntime: () => pythonRuntime(), ...options.hardware })
 
   const handlers: ContractHandlers = {
     'system.doctor': async ({ refresh }) => {

@@ -25,7 +25,7 @@ export const gpuInfoSchema = z.object({
 }) satisfies z.ZodType<GpuInfo>
 
 export const gpuDetectionStatusSchema = z.object({
-  code: z.enum(['ok', 'no-nvidia-gpu', 'nvidia-smi-missing', 'nvidia-smi-timeout', 'nvidia-smi-failed', 'nvidia-smi-unreadable']),
+  code: z.enum(['ok', 'no-nvidia-gpu', 'nvidia-smi-missing', 'nvidia-smi-timeout', 'nvidia-smi-failed', 'nvidia-smi-unreadable', 'runtime-without-cuda']),
   message: z.string(),
   action: z.string().nullable()
 }) satisfies z.ZodType<GpuDetectionStatus>

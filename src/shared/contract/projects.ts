@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { datasetMappingSchema, trainingFormatOptionsSchema } from '../dataset/mapping'
 import { validationSplitSchema } from '../dataset/validation-split'
+import { trainingMethodSchema } from '../run-config/run-config-schema'
 import { defineChannel } from './define'
 import { deviceChoiceSchema, runSettingsSchema, runSummarySchema } from './runs'
 
@@ -11,6 +12,15 @@ export const projectModelSchema = z.object({
   demo: z.boolean(),
   hasChatTemplate: z.boolean()
 })
+
+/** What one run of a project may change from the project's saved settings. */
+export const projectRunOverridesSchema = z.object({
+  method: trainingMethodSchema.optional(),
+  /** Training params to change, as run.json names them (lora merged key by key). */
+  params: z.record(z.string(), z.unknown()).optional(),
+  merge: z.boolean().optional()
+})
+export type ProjectRunOverrides = z.infer<typeof projectRunOverridesSchema>
 
 export const estimateVerdictSchema = z.enum(['fits', 'tight', 'does_not_fit'])
 export type EstimateVerdict = z.infer<typeof estimateVerdictSchema>
@@ -78,7 +88,12 @@ export const projectsChannels = {
   }),
   'projects.start-run': defineChannel({
     summary: "Train a project: queue a run with its settings on its formatted data",
-    request: z.object({ projectId: z.string().min(1), device: deviceChoiceSchema.optional() }),
+    request: z.object({
+      projectId: z.string().min(1),
+      device: deviceChoiceSchema.optional(),
+      /** This run only: settings other than the project's (`localtune train --project ID --method … --set …`). */
+      overrides: projectRunOverridesSchema.optional()
+    }),
     response: runSummarySchema
   })
 }

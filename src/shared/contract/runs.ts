@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { runConfigSchema } from '../run-config/run-config-schema'
+import { runConfigSchema, trainingMethodSchema } from '../run-config/run-config-schema'
 import { runEventSchema } from '../run-events'
 import { defineChannel, defineEventStream } from './define'
 
@@ -199,8 +199,16 @@ export const runsChannels = {
     response: runSummarySchema
   }),
   'runs.run-again': defineChannel({
-    summary: 'Start a new run with the settings and data of an earlier one, with some params changed',
-    request: runIdRequest.extend({ paramsPatch: z.record(z.string(), z.unknown()).default({}) }),
+    summary: 'Start a new run with the settings and data of an earlier one, with some params (and the method, device or merge) changed',
+    request: runIdRequest.extend({
+      paramsPatch: z.record(z.string(), z.unknown()).default({}),
+      /** Another method than the earlier run's (e.g. LoRA instead of QLoRA on a machine without CUDA). */
+      method: trainingMethodSchema.optional(),
+      /** Another device than the earlier run's. */
+      device: deviceChoiceSchema.optional(),
+      /** Also write the merged model (LoRA/QLoRA), or not. */
+      merge: z.boolean().optional()
+    }),
     response: runSummarySchema
   }),
   'runs.list': defineChannel({

@@ -1,5 +1,6 @@
 import type { DeviceTarget } from './device-target'
 import { availableBytes } from './device-target'
+import { methodsForDevice, ruleDevice } from './device-rules'
 import type { ModelArchitecture } from './model-architecture'
 import { countParameters } from './model-layers'
 import type { TimeEstimate } from './time'
@@ -104,10 +105,9 @@ export function chooseAutoParameters(input: AutoParametersInput): AutoParameters
   const epochs = chooseEpochs(input.datasetSize)
   const paramsTotal = input.parameterCount ?? countParameters(input.model).total
 
-  // Fastest first: LoRA does no weight gradients for the base (≈ 4 instead of 6 FLOPs per
-  // parameter per token) and no 4-bit dequantisation (QLoRA); full finetuning only where it is
-  // the sensible default (the tiny demo: random weights, ~1M parameters).
-  const methods: TrainingMethod[] = input.model.isTinyDemo ? ['full'] : onCpu ? ['lora'] : ['lora', 'qlora']
+  // Fastest first (LoRA before QLoRA), and only what this device can train: the same rule the
+  // Manual form, the CLI and the run supervisor apply.
+  const methods: TrainingMethod[] = methodsForDevice(ruleDevice(device), input.model.isTinyDemo)
   const lora = { r: 16, alpha: 32, dropout: 0.05, target_modules: 'all-linear' as const }
   const available = availableBytes(device)
 

@@ -70,7 +70,10 @@ export function cpuTarget(snapshot: Pick<HardwareSnapshot, 'cpu' | 'memoryAvaila
   return { kind: 'cpu', label: `CPU: ${snapshot.cpu.model}`, memoryTotalBytes: snapshot.memoryAvailableBytes, cores: snapshot.cpu.physicalCores }
 }
 
-/** The detected GPUs, or the CPU when there are none. */
+/**
+ * The GPUs that can train, or the CPU when there are none: a snapshot in "cpu" mode may still
+ * list GPUs the training runtime cannot use (a CPU-only torch), and those are not targets.
+ */
 export function targetsFromSnapshot(snapshot: HardwareSnapshot): DeviceTarget[] {
-  return snapshot.gpus.length > 0 ? snapshot.gpus.map(gpuTarget) : [cpuTarget(snapshot)]
+  return snapshot.mode === 'gpu' && snapshot.gpus.length > 0 ? snapshot.gpus.map(gpuTarget) : [cpuTarget(snapshot)]
 }

@@ -1,5 +1,6 @@
 import type { DeviceTarget } from './device-target'
 import { availableBytes } from './device-target'
+import { cpuTrainingNote, ruleDevice, trainingDeviceProblems } from './device-rules'
 import type { ModelArchitecture } from './model-architecture'
 import type { Suggestion } from './suggestions'
 import { suggestChanges } from './suggestions'
@@ -29,6 +30,14 @@ export interface DeviceEstimate {
   timeUnavailable: string | null
   /** Empty when the run fits. */
   suggestions: Suggestion[]
+  /**
+   * Why this method or precision cannot train on this device at all (QLoRA or half precision on
+   * the CPU, bf16 on a GPU without it), whatever the memory says; null when it can. From the
+   * one rule in device-rules.ts that the app, the CLI and the run supervisor share.
+   */
+  cannotTrain: string | null
+  /** For a real model on the CPU: that it works, slowly, and what a GPU would change; else null. */
+  cpuNote: string | null
 }
 
 export interface TrainingEstimateInput {
@@ -80,8 +89,12 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
     const suggestions = fit.verdict === 'fits'
       ? []
       : suggestChanges({ model: input.model, parameterCount: input.parameterCount, params: input.params, device, tokenStats: input.tokenStats ?? null, stack: input.stack })
-    return { device, availableBytes: available, vram, fit, time, timeUnavailable, suggestions }
+    const problems = trainingDeviceProblems({ method: input.params.method, precision: input.params.precision, demo: input.model.isTinyDemo }, ruleDevice(device))
+    const cannotTrain = problems.length > 0 ? problems.map((problem) => problem.message).join(' ') : null
+    const cpuNote = device.kind === 'cpu' ? cpuTrainingNote(input.parameterCount ?? null, input.model.isTinyDemo) : null
+    return { device, availableBytes: available, vram, fit, time, timeUnavailable, suggestions, cannotTrain, cpuNote }
   })
-  const best = devices.find((entry) => entry.fit.verdict === 'fits') ?? [...devices].sort((a, b) => a.fit.ratio - b.fit.ratio)[0] ?? null
+  const trainable = devices.filter((entry) => entry.cannotTrain === null)
+  const best = trainable.find((entry) => entry.fit.verdict === 'fits') ?? [...(trainable.length > 0 ? trainable : devices)].sort((a, b) => a.fit.ratio - b.fit.ratio)[0] ?? null
   return { params: input.params, devices, best }
 }

@@ -1,5 +1,6 @@
 import type { DeviceTarget } from './device-target'
 import { availableBytes } from './device-target'
+import { methodsForDevice, ruleDevice } from './device-rules'
 import type { ModelArchitecture } from './model-architecture'
 import type { TokenStats } from './token-stats'
 import { countTruncated } from './token-stats'
@@ -96,10 +97,12 @@ export function suggestChanges(input: SuggestionInput): Suggestion[] {
     const cut = input.tokenStats ? ` (${countTruncated(input.tokenStats, length)} of ${input.tokenStats.counts.length} examples get cut)` : ''
     candidates.push({ change: `Max length ${base.max_length} → ${length}${cut}.`, params: { ...base, max_length: length } })
   }
-  if (base.method === 'lora') candidates.push({ change: 'QLoRA instead of LoRA (base weights in 4-bit; slower per step).', params: { ...base, method: 'qlora' } })
+  // Only methods this device can train (QLoRA needs CUDA): the same rule as everywhere else.
+  const qloraHere = methodsForDevice(ruleDevice(input.device), input.model.isTinyDemo).includes('qlora')
+  if (base.method === 'lora' && qloraHere) candidates.push({ change: 'QLoRA instead of LoRA (base weights in 4-bit; slower per step).', params: { ...base, method: 'qlora' } })
   if (base.method === 'full') {
     candidates.push({ change: 'LoRA instead of full finetuning (trains small adapters; no full gradients or optimizer state).', params: { ...base, method: 'lora' } })
-    candidates.push({ change: 'QLoRA instead of full finetuning (4-bit base, small adapters).', params: { ...base, method: 'qlora' } })
+    if (qloraHere) candidates.push({ change: 'QLoRA instead of full finetuning (4-bit base, small adapters).', params: { ...base, method: 'qlora' } })
   }
   if (base.attention === 'eager') candidates.push({ change: 'SDPA attention instead of eager (does not keep the seq × seq attention matrix).', params: { ...base, attention: 'sdpa' } })
   if (base.precision === 'fp32' && input.device.kind === 'gpu') candidates.push({ change: 'Precision "auto" (bf16/fp16) instead of fp32.', params: { ...base, precision: 'auto' } })
@@ -120,7 +123,7 @@ export function suggestChanges(input: SuggestionInput): Suggestion[] {
       precision: base.precision === 'fp32' && input.device.kind === 'gpu' ? 'auto' : base.precision
     }
     const variants: EstimateParams[] = [together]
-    if (base.method !== 'qlora') variants.push({ ...together, method: 'qlora' })
+    if (base.method !== 'qlora' && qloraHere) variants.push({ ...together, method: 'qlora' })
     for (const variant of variants) {
       const result = evaluate(input, variant)
       const method = variant.method === base.method ? '' : `${variant.method === 'qlora' ? 'QLoRA' : variant.method}, `

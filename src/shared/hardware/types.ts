@@ -24,11 +24,14 @@ export interface GpuInfo {
 /**
  * Why there is or is not a usable GPU, for the user:
  * - ok: nvidia-smi listed the GPUs.
- * - no-nvidia-gpu: nothing found; training runs on the CPU (the demo model only).
+ * - no-nvidia-gpu: nothing found; training runs on the CPU (the demo, and small real models slowly).
  * - nvidia-smi-missing / -timeout / -failed / -unreadable: the driver tool could not answer;
  *   `action` says what to do.
+ * - runtime-without-cuda: nvidia-smi lists GPUs, but the training runtime's torch cannot use
+ *   them (a CPU-only build, or a driver too old for its CUDA); training runs on the CPU until
+ *   the CUDA runtime is set up.
  */
-export type GpuDetectionCode = 'ok' | 'no-nvidia-gpu' | 'nvidia-smi-missing' | 'nvidia-smi-timeout' | 'nvidia-smi-failed' | 'nvidia-smi-unreadable'
+export type GpuDetectionCode = 'ok' | 'no-nvidia-gpu' | 'nvidia-smi-missing' | 'nvidia-smi-timeout' | 'nvidia-smi-failed' | 'nvidia-smi-unreadable' | 'runtime-without-cuda'
 
 export interface GpuDetectionStatus {
   code: GpuDetectionCode
@@ -50,11 +53,19 @@ export interface HardwareSnapshot {
   cpu: CpuInfo
   memoryTotalBytes: number
   memoryAvailableBytes: number
-  /** "gpu" when at least one NVIDIA GPU can train; "cpu" otherwise (the demo model only). */
+  /**
+   * "gpu" when at least one NVIDIA GPU can train; "cpu" otherwise: no GPU, or GPUs the training
+   * runtime cannot use (`gpus` still lists them then, and `gpuStatus` says why).
+   */
   mode: 'gpu' | 'cpu'
 }
 
-export const noGpuMessage = 'No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU'
+/**
+ * Said wherever a machine without an NVIDIA GPU is described (doctor, the welcome screen, the
+ * Parameters screen), so every place says the same thing.
+ */
+export const noGpuMessage =
+  'No NVIDIA GPU found: training runs on the CPU. The built-in demo takes a minute or two; small real models (up to about 1B parameters) train too, slowly (the estimate shows how long); larger models need an NVIDIA GPU'
 
 /** One reading of GPU memory, for the live chart while training. */
 export interface GpuMemorySample {

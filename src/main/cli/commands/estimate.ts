@@ -85,8 +85,11 @@ function printDevice(io: CliIo, entry: DeviceEstimate): void {
   for (const term of vram.terms) io.out(`  ${term.label.padEnd(labelWidth)}  ${formatGiB(term.bytes).padStart(11)}   ${term.detail}`)
   io.out(`  ${'─'.repeat(labelWidth + 13)}`)
   io.out(`  ${(entry.device.kind === 'gpu' ? 'Peak (nvidia-smi view)' : 'Peak (process memory)').padEnd(labelWidth)}  ${formatGiB(vram.nvidiaSmiBytes).padStart(11)}   allocated ${formatGiB(vram.allocatedBytes)} · reserved ${formatGiB(vram.reservedBytes)} · peak during ${vram.peakPhase}`)
-  io.out(`  Verdict: ${entry.fit.verdict.toUpperCase().replace(/-/g, ' ')} — ${entry.fit.summary}`)
+  // A method or precision this device cannot train at all is said first: the memory does not matter then.
+  if (entry.cannotTrain) io.out(`  Verdict: CANNOT TRAIN HERE — ${entry.cannotTrain}`)
+  else io.out(`  Verdict: ${entry.fit.verdict.toUpperCase().replace(/-/g, ' ')} — ${entry.fit.summary}`)
   for (const note of vram.notes) io.out(`  Note: ${note}`)
+  if (entry.cpuNote) io.out(`  Note: ${entry.cpuNote}`)
   if (entry.time) io.out(`  Time: ${formatDuration(entry.time.lowSeconds)} – ${formatDuration(entry.time.highSeconds)} (${entry.time.optimizerSteps} optimizer steps; ${entry.time.basis})`)
   else if (entry.timeUnavailable) io.out(`  Time: ${entry.timeUnavailable}`)
   if (entry.suggestions.length > 0) {

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { DatasetMapping, DatasetMode, TrainingFormatOptions } from '../../../shared/dataset/mapping'
@@ -5,7 +6,7 @@ import { datasetMappingSchema, mappedColumns } from '../../../shared/dataset/map
 import type { DatasetSummary } from '../../../shared/dataset/summary'
 import type { ValidationSplit } from '../../../shared/dataset/validation-split'
 import { validationSplitSchema } from '../../../shared/dataset/validation-split'
-import { loadChatTemplate } from '../../core/datasets/chat-template-file'
+import { loadChatTemplate, loadModelChatTemplate } from '../../core/datasets/chat-template-file'
 import { previewFirstRows } from '../../core/datasets/csv-preview'
 import { exportTrainingData, InvalidRowsError } from '../../core/datasets/training-export'
 import type { CliCommand } from '../command'
@@ -38,6 +39,14 @@ export function parseMapFlags(flags: readonly string[]): Map<string, string> {
     }
   }
   return roles
+}
+
+function isFolder(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function mappingFrom(mode: DatasetMode, roles: Map<string, string>): DatasetMapping {
@@ -86,11 +95,13 @@ export const formatCommand: CliCommand = {
     '                        generic: text=. Without --map, the suggested mapping is used when',
     '                        LocalTune recognises the column names (see `localtune inspect`).',
     '  --prompt-start TEXT   preamble for rows without a prompt_start cell (default: the Alpaca preamble)',
-    "  --chat-template FILE  use the model's chat template (tokenizer_config.json or a .jinja file)",
+    "  --chat-template PATH  use the model's chat template: its folder (chat_template.jinja or",
+    '                        tokenizer_config.json, found as transformers finds it), or one of those files',
     '  --train-on-all        chat: learn from the prompt too (default: loss on the response only)',
     '  --no-header           the first row is data (columns are named column_1..N)',
     '  --header              the first row is a header (default: detected)',
-    '  --valid-percent N     hold out N% of trainable rows for validation (seeded shuffle)',
+    '  --valid-percent N     hold out N% of trainable rows for validation (seeded shuffle); 0 for no',
+    '                        validation set (the app\'s "None")',
     '  --seed N              seed of that shuffle (default 42)',
     '  --valid-file F        use another CSV with the same columns as the validation set',
     '  --drop-invalid        leave out rows that cannot train (listed in dataset-summary.json);',
@@ -133,7 +144,11 @@ export const formatCommand: CliCommand = {
     const hasHeader = values['no-header'] ? false : values.header ? true : undefined
 
     let split: ValidationSplit | undefined
-    if (values['valid-percent'] !== undefined) {
+    if (values['valid-percent'] !== undefined && values['valid-percent'].trim() !== '' && Number(values['valid-percent']) === 0) {
+      // 0 % is the app's "None": no validation set at all.
+      if (values.seed !== undefined) throw new UsageError('--seed shuffles the rows held out for validation; with --valid-percent 0 none are, so leave it out.')
+      split = { kind: 'none' }
+    } else if (values['valid-percent'] !== undefined) {
       const percent = Number(values['valid-percent'])
       const seed = values.seed === undefined ? undefined : Number(values.seed)
       const parsed = validationSplitSchema.safeParse({ kind: 'percent', percent, ...(seed === undefined ? {} : { seed }) })
@@ -165,7 +180,8 @@ export const formatCommand: CliCommand = {
     if (values['train-on-all']) format.trainOnResponseOnly = false
     if (values['chat-template'] !== undefined) {
       if (mapping.mode !== 'chat') throw new UsageError('--chat-template applies to chat mode only.')
-      format.chatTemplate = await loadChatTemplate(path.resolve(ctx.cwd, values['chat-template']))
+      const templatePath = path.resolve(ctx.cwd, values['chat-template'])
+      format.chatTemplate = isFolder(templatePath) ? (await loadModelChatTemplate(templatePath)).spec : await loadChatTemplate(templatePath)
     }
 
     const abort = new AbortController()

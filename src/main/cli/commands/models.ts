@@ -1,20 +1,9 @@
 import { parseArgs } from 'node:util'
-import type { ModelCatalogEntry } from '../../../shared/estimator/model-catalog-entry'
+import { formatParameterCount, weightsDtype } from '../../../shared/estimator/model-catalog-entry'
 import { listModels } from '../../core/models/model-catalog'
 import type { CliCommand } from '../command'
 
-export function formatParameterCount(total: number): string {
-  if (total >= 1e9) return `${(total / 1e9).toFixed(2)}B`
-  if (total >= 1e6) return `${(total / 1e6).toFixed(1)}M`
-  if (total >= 1e3) return `${(total / 1e3).toFixed(1)}K`
-  return String(total)
-}
-
-function dtypeOf(entry: ModelCatalogEntry): string {
-  const byDtype = entry.parameters?.byDtype ?? {}
-  const stored = Object.entries(byDtype).sort((a, b) => b[1] - a[1])[0]?.[0]
-  return stored ? stored.toLowerCase() : (entry.architecture?.dtype ?? '?')
-}
+export { formatParameterCount }
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? []
@@ -43,9 +32,9 @@ export const modelsCommand: CliCommand = {
     const rows = [['MODEL', 'PARAMS', 'DTYPE', 'TOKENIZER', 'CHAT TEMPLATE', 'SOURCE']]
     for (const entry of catalog.models) {
       rows.push([
-        entry.isDemo ? `${entry.id} (demo, CPU)` : entry.id,
+        entry.isDemo ? `${entry.id} (demo, CPU)` : entry.cpuCapable ? `${entry.id} (CPU: slowly)` : entry.id,
         entry.parameters ? `${formatParameterCount(entry.parameters.total)}${entry.parameters.source === 'config' ? '*' : ''}` : '?',
-        entry.isDemo ? 'fp32' : dtypeOf(entry),
+        weightsDtype(entry) ?? '?',
         entry.hasTokenizer ? 'yes' : 'no',
         entry.hasChatTemplate ? 'yes' : 'no',
         entry.source

@@ -1,7 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import type { ProjectRunOverrides } from '../../../shared/contract/projects'
 import type { DeviceChoice, RunSettings } from '../../../shared/contract/runs'
+import type { TrainingMethod } from '../../../shared/run-config/run-config-schema'
 import { createCore } from '../../core/create-core'
 import { demoDefaultMaxSteps } from '../../core/runs/demo-run'
 import type { StartRunRequest } from '../../core/runs/run-supervisor'
@@ -12,16 +14,19 @@ import { parseSetFlags } from '../param-flags'
 
 const usage = [
   'localtune train --demo [--max-steps N] [--verbose]',
-  'localtune train --project ID [--cpu | --gpu N] [--verbose]',
-  'localtune train --data DIR --model ID|FOLDER [--method lora|full|qlora] [--set KEY=VALUE]... [--cpu | --gpu N] [--allow-downloads] [--verbose]',
+  'localtune train --project ID [--method M] [--set KEY=VALUE]... [--merge | --no-merge] [--cpu | --gpu N] [--verbose]',
+  'localtune train --data DIR --model ID|FOLDER [--method lora|full|qlora] [--set KEY=VALUE]... [--merge] [--cpu | --gpu N] [--allow-downloads] [--verbose]',
   '',
   '  --demo             train the built-in tiny demo model on the bundled sample CSV, on the CPU (about a minute)',
   `  --max-steps N      demo only: how many steps (default ${demoDefaultMaxSteps})`,
-  '  --project ID       a project made in the app: its model, settings and formatted data',
+  '  --project ID       a project made in the app: its model, settings and formatted data; --method, --set and',
+  '                     --merge/--no-merge change them for this run only (the project keeps its own)',
   '  --data DIR         a folder written by `localtune format` (train.jsonl, valid.jsonl, dataset-summary.json)',
   '  --model ID|FOLDER  a Hugging Face model id in your HF cache (e.g. Qwen/Qwen2.5-0.5B) or a folder with config.json',
   '  --method M         lora (default), full or qlora',
-  '  --set KEY=VALUE    a training param, e.g. --set learning_rate=1e-4 --set lora.r=8 (repeatable)',
+  '  --set KEY=VALUE    a training param, e.g. --set learning_rate=1e-4 --set lora.r=8 --set precision=fp32 (repeatable)',
+  '  --merge            LoRA/QLoRA: also save the base model with the adapter merged in (final/merged/, loads without peft)',
+  '  --no-merge         with --project: do not save the merged model even if the project does',
   '  --cpu / --gpu N    where to train (default: the first GPU, else the CPU); one run per device, others queue',
   '  --allow-downloads  let the runtime download missing model files (default: offline)',
   '  --verbose          show the runtime\'s own terminal output instead of the progress bar',
@@ -36,6 +41,11 @@ function deviceFrom(values: { cpu?: boolean; gpu?: string }): DeviceChoice | und
   const index = Number(values.gpu)
   if (!Number.isInteger(index) || index < 0) throw new UsageError(`--gpu takes a GPU number like 0, got "${values.gpu}".`)
   return { kind: 'gpu', index }
+}
+
+function methodFrom(value: string): TrainingMethod {
+  if (value !== 'lora' && value !== 'full' && value !== 'qlora') throw new UsageError(`--method is lora, full or qlora, got "${value}".`)
+  return value
 }
 
 /** Reads what `localtune format` wrote: the mode, the files, and the CSV's name. */
@@ -69,6 +79,8 @@ export const trainCommand: CliCommand = {
         model: { type: 'string' },
         method: { type: 'string' },
         set: { type: 'string', multiple: true },
+        merge: { type: 'boolean' },
+        'no-merge': { type: 'boolean' },
         cpu: { type: 'boolean', default: false },
         gpu: { type: 'string' },
         'allow-downloads': { type: 'boolean', default: false },
@@ -87,23 +99,29 @@ export const trainCommand: CliCommand = {
     }
 
     let startRequest: StartRunRequest | null = null
+    if (values.merge && values['no-merge']) throw new UsageError('Give either --merge or --no-merge, not both.')
+    const method = values.method === undefined ? undefined : methodFrom(values.method)
+    let overrides: ProjectRunOverrides | undefined
     if (values.demo) {
-      if (values.model || values.method || values.set || device) throw new UsageError('--demo chooses its own model, method, params and device (the CPU).')
+      if (values.model || values.method || values.set || device || values.merge || values['no-merge']) throw new UsageError('--demo chooses its own model, method, params and device (the CPU).')
     } else if (values.project !== undefined) {
-      if (values.model || values.method || values.set) throw new UsageError('--project trains with the model and settings saved in the project; change them in the app.')
+      if (values.model) throw new UsageError('--project trains the model saved in the project; to train another model, make a new project or use --data DIR --model ID.')
+      const merge = values.merge ? true : values['no-merge'] ? false : undefined
+      if (method !== undefined || values.set || merge !== undefined) {
+        overrides = { ...(method ? { method } : {}), ...(values.set ? { params: parseSetFlags(values.set) } : {}), ...(merge !== undefined ? { merge } : {}) }
+      }
     } else {
       if (!values.model) throw new UsageError('--data needs --model ID|FOLDER: the base model to finetune.')
-      const method = values.method ?? 'lora'
-      if (method !== 'lora' && method !== 'full' && method !== 'qlora') throw new UsageError(`--method is lora, full or qlora, got "${method}".`)
+      if (values['no-merge']) throw new UsageError('--no-merge is for --project (a new run saves no merged model unless --merge is given).')
       const data = formattedData(path.resolve(ctx.cwd, values.data!))
       const modelFolder = path.resolve(ctx.cwd, values.model)
       const isFolder = fs.existsSync(path.join(modelFolder, 'config.json'))
       const settings: RunSettings = {
         model: { id: isFolder ? path.basename(modelFolder) : values.model, path: isFolder ? modelFolder : null, trust_remote_code: false, allow_downloads: values['allow-downloads'] },
-        method,
+        method: method ?? 'lora',
         mode: data.mode,
         params: parseSetFlags(values.set ?? []) as RunSettings['params'],
-        merge: false
+        merge: values.merge === true
       }
       startRequest = { projectId: null, settings, trainJsonl: data.train, validJsonl: data.valid, device, datasetLabel: data.label }
     }
@@ -115,7 +133,7 @@ export const trainCommand: CliCommand = {
         const run = startRequest
           ? await core.runs.startRun(startRequest)
           : values.project !== undefined
-            ? await core.handlers['projects.start-run']({ projectId: values.project, ...(device ? { device } : {}) })
+            ? await core.handlers['projects.start-run']({ projectId: values.project, ...(device ? { device } : {}), ...(overrides ? { overrides } : {}) })
             : await core.runs.startDemoRun({ maxSteps })
         runId = run.id
         io.err(`Run ${run.id} created in ${run.runDir}`)

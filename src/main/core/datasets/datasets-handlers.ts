@@ -1,4 +1,3 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import type { ContractHandlers } from '../../../shared/contract'
 import type { datasetsChannels } from '../../../shared/contract/datasets'
@@ -10,7 +9,7 @@ import type { DatasetValidation } from '../../../shared/dataset/summary'
 import type { EventHub } from '../event-hub'
 import type { LocalTuneDatabase } from '../store/database'
 import { UserFacingError } from '../user-facing-error'
-import { loadChatTemplate } from './chat-template-file'
+import { loadModelChatTemplate } from './chat-template-file'
 import { previewFirstRows } from './csv-preview'
 import type { ScanProgress } from './csv-scan'
 import { importDataset, loadInspection, openDatasetIndex } from './dataset-import'
@@ -153,15 +152,8 @@ export function datasetsHandlers({ home, db, events }: DatasetsHandlerContext): 
       }
     },
 
-    'datasets.chat-template': async ({ modelPath }) => {
-      const sourceFile = path.join(modelPath, 'tokenizer_config.json')
-      if (!fs.existsSync(sourceFile)) {
-        throw new UserFacingError(`${modelPath} has no tokenizer_config.json, so LocalTune cannot read the model's chat template. Use the LocalTune format.`, {
-          code: 'not_found'
-        })
-      }
-      return { spec: await loadChatTemplate(sourceFile), sourceFile }
-    }
+    // chat_template.jinja or tokenizer_config.json, found as the catalog finds it (chat-template-file.ts).
+    'datasets.chat-template': async ({ modelPath }) => loadModelChatTemplate(modelPath)
   }
 
   async function baseCounts(datasetId: string): Promise<DatasetCounts> {

@@ -1,7 +1,8 @@
 import type { ContractHandlers } from '../../../shared/contract'
 import type { HardwareSnapshot } from '../../../shared/hardware/types'
 import type { EventHub } from '../event-hub'
-import { detectHardware, type DetectHardwareOptions } from '../hardware/detect-hardware'
+import type { PythonRuntimeStatus } from '../../../shared/contract'
+import { detectHardware, withTrainingRuntime, type DetectHardwareOptions } from '../hardware/detect-hardware'
 import { watchGpuMemory } from '../hardware/watch-gpu-memory'
 import { GpuMemoryLease, type GpuMemoryLeaseOptions } from './gpu-memory-lease'
 
@@ -21,6 +22,11 @@ export interface HardwareServiceOptions {
   lease?: GpuMemoryLeaseOptions
   /** A snapshot older than this is taken again (memory in use changes as programs come and go). */
   maxAgeMs?: number
+  /**
+   * The training runtime: GPUs its torch cannot use are shown but not planned for (see
+   * withTrainingRuntime). Without it the snapshot is the hardware alone.
+   */
+  pythonRuntime?: () => Promise<PythonRuntimeStatus>
 }
 
 /**
@@ -35,7 +41,10 @@ export function hardwareService(options: HardwareServiceOptions): HardwareServic
 
   const snapshot = (refresh = false): Promise<HardwareSnapshot> => {
     if (!current || refresh || Date.now() - current.at > maxAgeMs) {
-      const promise = detectHardware(detectOptions)
+      const runtime = options.pythonRuntime
+      const promise = runtime
+        ? Promise.all([detectHardware(detectOptions), runtime()]).then(([hardware, python]) => withTrainingRuntime(hardware, python))
+        : detectHardware(detectOptions)
       current = { promise, at: Date.now() }
       // A failed detection must not be served from the cache forever.
       promise.catch(() => {

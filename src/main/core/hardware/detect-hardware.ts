@@ -1,6 +1,8 @@
 import si from 'systeminformation'
 import type { CpuInfo, GpuInfo, HardwareSnapshot } from '../../../shared/hardware/types'
 import { noGpuMessage } from '../../../shared/hardware/types'
+import type { PythonRuntimeStatus } from '../../../shared/contract'
+import { runtimeGpuMismatch } from '../runtime/python-discovery'
 import type { NvidiaSmiOptions } from './nvidia-smi'
 import { queryGpus } from './nvidia-smi'
 
@@ -90,4 +92,17 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
     memoryAvailableBytes: mem.available,
     mode: gpus.length > 0 ? 'gpu' : 'cpu'
   }
+}
+
+/**
+ * The snapshot as training will see it: GPUs the runtime's torch cannot use (a CPU-only build,
+ * or a driver too old for its CUDA) stay listed, but the machine trains on the CPU ("cpu" mode)
+ * and `gpuStatus` says why and how to get the CUDA runtime. The estimate, Auto and the device a
+ * run queues on all follow the mode, so nothing plans for a GPU the run would not get.
+ */
+export function withTrainingRuntime(snapshot: HardwareSnapshot, python: PythonRuntimeStatus): HardwareSnapshot {
+  if (snapshot.mode !== 'gpu') return snapshot
+  const mismatch = runtimeGpuMismatch(python, snapshot.gpus.map((gpu) => gpu.name))
+  if (!mismatch) return snapshot
+  return { ...snapshot, mode: 'cpu', gpuStatus: { code: 'runtime-without-cuda', message: `${mismatch.message} Until then, LocalTune plans and trains on the CPU.`, action: mismatch.fix } }
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { noGpuMessage } from '../../../shared/hardware/types'
 import type { GpuDetectionStatus, GpuInfo } from '../../../shared/hardware/types'
 
 /**
@@ -141,7 +142,7 @@ export async function queryGpus(options: NvidiaSmiOptions = {}): Promise<GpuQuer
     run = await runNvidiaSmi(gpuQueryArgs(fields), options)
   }
   if (run.kind === 'missing') {
-    return { run, gpus: [], status: { code: 'nvidia-smi-missing', message: 'nvidia-smi was not found on the PATH, so LocalTune cannot see NVIDIA GPUs.', action: 'If this computer has an NVIDIA GPU, install the NVIDIA driver (it provides nvidia-smi) and restart LocalTune. Without one, only the built-in demo model trains, on the CPU.' } }
+    return { run, gpus: [], status: { code: 'nvidia-smi-missing', message: 'nvidia-smi was not found on the PATH, so LocalTune cannot see NVIDIA GPUs.', action: 'If this computer has an NVIDIA GPU, install the NVIDIA driver (it provides nvidia-smi) and restart LocalTune. Without one, training runs on the CPU: the built-in demo, and small real models slowly.' } }
   }
   if (run.kind === 'timeout') {
     return { run, gpus: [], status: { code: 'nvidia-smi-timeout', message: `nvidia-smi did not answer within ${(run.timeoutMs / 1000).toFixed(1)} s and was stopped: the NVIDIA driver seems stuck.`, action: 'Run `nvidia-smi` in a terminal to see whether it hangs; restarting the computer (or reloading the driver) usually clears it.' } }
@@ -151,7 +152,7 @@ export async function queryGpus(options: NvidiaSmiOptions = {}): Promise<GpuQuer
   }
   const output = `${run.stdout}\n${run.stderr}`
   if (/No devices were found/i.test(output)) {
-    return { run, gpus: [], status: { code: 'no-nvidia-gpu', message: 'No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU', action: null } }
+    return { run, gpus: [], status: { code: 'no-nvidia-gpu', message: noGpuMessage, action: null } }
   }
   if (run.code !== 0) {
     const driver = /couldn't communicate with the NVIDIA driver|NVML|driver/i.test(output)
@@ -167,7 +168,7 @@ export async function queryGpus(options: NvidiaSmiOptions = {}): Promise<GpuQuer
   }
   try {
     const gpus = parseGpuQuery(run.stdout, fields)
-    if (gpus.length === 0) return { run, gpus, status: { code: 'no-nvidia-gpu', message: 'No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU', action: null } }
+    if (gpus.length === 0) return { run, gpus, status: { code: 'no-nvidia-gpu', message: noGpuMessage, action: null } }
     const names = gpus.map((gpu) => `${gpu.index}: ${gpu.name}${gpu.migEnabled ? ' (MIG enabled)' : ''}`).join('; ')
     const mig = gpus.some((gpu) => gpu.migEnabled) ? ' MIG is enabled on some GPUs: a training process sees only its MIG instance\'s memory, which can be much less than the total shown.' : ''
     return { run, gpus, status: { code: 'ok', message: `${gpus.length} NVIDIA GPU${gpus.length > 1 ? 's' : ''}: ${names}.${mig}`, action: null } }

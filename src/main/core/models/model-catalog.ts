@@ -5,6 +5,8 @@ import type { ModelArchitecture } from '../../../shared/estimator/model-architec
 import type { ModelCatalogEntry } from '../../../shared/estimator/model-catalog-entry'
 import { countParameters } from '../../../shared/estimator/model-layers'
 import { tinyDemoEntry, tinyDemoModelId } from '../../../shared/estimator/tiny-demo'
+import { cpuPractical } from '../../../shared/estimator/device-rules'
+import { locateChatTemplate } from '../datasets/chat-template-file'
 import { findCachedRepo, listCachedRepos, resolveHfHubCache } from './hf-cache'
 import { modelWeightFiles, SafetensorsError, tallyParameters } from './safetensors'
 import { readRegularTextFile } from './bounded-file-read'
@@ -34,19 +36,6 @@ export interface ModelCatalog {
   /** The Hugging Face cache folder that was scanned. */
   cacheDir: string
   models: ModelCatalogEntry[]
-}
-
-
-function readChatTemplatePresence(dir: string): boolean {
-  if (fs.existsSync(path.join(dir, 'chat_template.jinja')) || fs.existsSync(path.join(dir, 'chat_template.json'))) return true
-  const configFile = path.join(dir, 'tokenizer_config.json')
-  if (!fs.existsSync(configFile)) return false
-  try {
-    const template = (JSON.parse(fs.readFileSync(configFile, 'utf8')) as { chat_template?: unknown }).chat_template
-    return (typeof template === 'string' && template.trim() !== '') || (Array.isArray(template) && template.length > 0)
-  } catch {
-    return false
-  }
 }
 
 /** Reads one model folder (a cache snapshot or a user folder) into a catalog entry. */
@@ -99,9 +88,9 @@ export function describeModelFolder(dir: string, identity: { id: string; source:
     parameters,
     weightBytes,
     hasTokenizer,
-    hasChatTemplate: readChatTemplatePresence(dir),
+    hasChatTemplate: locateChatTemplate(dir) !== null,
     isDemo: false,
-    cpuCapable: false,
+    cpuCapable: cpuPractical(parameters?.total ?? null),
     problems
   }
 }

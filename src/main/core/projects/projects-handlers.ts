@@ -5,7 +5,7 @@ import type { ContractHandlers } from '../../../shared/contract'
 import { openDatasetIndex } from '../datasets/dataset-import'
 import { createDatasetRepository } from '../datasets/dataset-repository'
 import { exportTrainingData } from '../datasets/training-export'
-import type { RunSupervisor } from '../runs/run-supervisor'
+import { mergeParams, type RunSupervisor } from '../runs/run-supervisor'
 import type { LocalTuneDatabase } from '../store/database'
 import { UserFacingError } from '../user-facing-error'
 import { createProjectRepository } from './project-repository'
@@ -82,7 +82,7 @@ export function projectsHandlers(deps: { home: string; db: LocalTuneDatabase; ru
     },
     'projects.list': async () => projects.list(),
     'projects.get': async ({ projectId }) => requireProject(projectId),
-    'projects.start-run': async ({ projectId, device }) => {
+    'projects.start-run': async ({ projectId, device, overrides }) => {
       const project = requireProject(projectId)
       const dataDir = path.join(project.projectDir, 'data')
       const trainJsonl = path.join(dataDir, 'train.jsonl')
@@ -90,9 +90,18 @@ export function projectsHandlers(deps: { home: string; db: LocalTuneDatabase; ru
         throw new UserFacingError(`The project's training file is missing (${trainJsonl}). Create the project again from its dataset.`, { code: 'not_found' })
       }
       const validJsonl = path.join(dataDir, 'valid.jsonl')
+      // Overrides change this run only; the project keeps the settings it was verified with.
+      const settings = overrides
+        ? {
+            ...project.settings,
+            method: overrides.method ?? project.settings.method,
+            params: overrides.params ? (mergeParams((project.settings.params ?? {}) as Record<string, unknown>, overrides.params) as typeof project.settings.params) : project.settings.params,
+            merge: overrides.merge ?? project.settings.merge
+          }
+        : project.settings
       return deps.runs.startRun({
         projectId,
-        settings: project.settings,
+        settings,
         trainJsonl,
         validJsonl: project.validExamples > 0 && fs.existsSync(validJsonl) ? validJsonl : null,
         ...(device ? { device } : {}),

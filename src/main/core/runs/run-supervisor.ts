@@ -17,6 +17,7 @@ import type {
   RunSummary
 } from '../../../shared/contract/runs'
 import type { ErrorEvent, FinishedEvent } from '../../../shared/run-events'
+import type { TrainingMethod } from '../../../shared/run-config/run-config-schema'
 import type { EventHub } from '../event-hub'
 import { runtimeEnvironment } from '../runtime/runtime-env'
 import type { LocalTuneDatabase } from '../store/database'
@@ -28,6 +29,7 @@ import { OutputLog, outputLogFile, outputTailLines, readLogTail } from './output
 import { Playground, type GenerateRequest, type GenerateResult } from './playground'
 import { isSameProcessAlive, processStartTime } from './process-liveness'
 import { buildRunConfig, createRunFolder, newRunId, readRunConfigFile, runsRoot } from './run-folder'
+import { runStartProblem } from './run-start-check'
 import { demoCsvName, demoRunSettings, prepareDemoData } from './demo-run'
 import { RunHistory } from './run-history'
 import { rebuildRunIndex } from './run-index-rebuild'
@@ -80,6 +82,13 @@ export interface StartRunRequest {
 }
 
 /** One attempt of a run this supervisor is running: from launch to the exit of its process. */
+/** What "Run again with changes" may change besides params; absent keeps the earlier run's. */
+export interface RunAgainChanges {
+  method?: TrainingMethod
+  device?: DeviceChoice
+  merge?: boolean
+}
+
 interface ActiveRun {
   runId: string
   runDir: string
@@ -166,6 +175,9 @@ export class RunSupervisor {
     if (projectId !== null && !this.deps.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) {
       throw new UserFacingError(`There is no project "${projectId}". Pick one from the app's project list.`, { code: 'not_found' })
     }
+    // Refused here, before a folder or row exists: a run that cannot start is not a failed run.
+    const problem = runStartProblem(request.settings, device, await this.deps.pythonRuntime())
+    if (problem) throw new UserFacingError(problem, { code: 'invalid_request', details: ['method', 'params.precision', 'device'] })
     const runDir = createRunFolder({ home: this.deps.home, runId, config, trainJsonl: request.trainJsonl, validJsonl })
     const now = nowIso()
     this.store.insert({
@@ -213,24 +225,27 @@ export class RunSupervisor {
     }
   }
 
-  /** A new run with the settings and data of `runId`, some params changed (e.g. a lower learning rate). */
-  async runAgainWithChanges(runId: string, paramsPatch: Record<string, unknown>): Promise<RunSummary> {
+  /**
+   * A new run with the settings and data of `runId`, some params changed (e.g. a lower learning
+   * rate, or fp32 where fp16 failed) and optionally another method, device or merge choice.
+   */
+  async runAgainWithChanges(runId: string, paramsPatch: Record<string, unknown>, changes: RunAgainChanges = {}): Promise<RunSummary> {
     const row = this.requireRow(runId)
     const config = readRunConfigFile(row.run_dir)
     const dataPath = (name: string) => (path.isAbsolute(name) ? name : path.join(row.run_dir, name))
     const settings: RunSettings = {
       model: config.model,
-      method: config.method,
+      method: changes.method ?? config.method,
       mode: config.mode,
       params: mergeParams(config.params as Record<string, unknown>, paramsPatch) as RunSettings['params'],
-      merge: config.merge
+      merge: changes.merge ?? config.merge
     }
     return this.startRun({
       projectId: row.project_id,
       settings,
       trainJsonl: dataPath(config.data.train),
       validJsonl: config.data.valid ? dataPath(config.data.valid) : null,
-      device: row.gpu_index === null ? { kind: 'cpu' } : { kind: 'gpu', index: row.gpu_index },
+      device: changes.device ?? (row.gpu_index === null ? { kind: 'cpu' } : { kind: 'gpu', index: row.gpu_index }),
       datasetLabel: row.dataset_label
     })
   }

@@ -25,7 +25,8 @@ export function runsHandlers(runs: RunSupervisor): RunsHandlers {
       }),
     'runs.stop': async ({ runId, force }) => runs.stopRun(runId, { force }),
     'runs.resume': async ({ runId }) => runs.resumeRun(runId),
-    'runs.run-again': async ({ runId, paramsPatch }) => runs.runAgainWithChanges(runId, paramsPatch),
+    'runs.run-again': async ({ runId, paramsPatch, method, device, merge }) =>
+      runs.runAgainWithChanges(runId, paramsPatch, { ...(method ? { method } : {}), ...(device ? { device } : {}), ...(merge !== undefined ? { merge } : {}) }),
     'runs.list': async ({ projectId }) => ({ runs: runs.listRuns({ projectId }) }),
     'runs.projects': async () => ({ projects: runs.listProjectsWithRuns() }),
     'runs.get': async ({ runId }) => runs.getRun(runId),

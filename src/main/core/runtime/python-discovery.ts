@@ -155,3 +155,32 @@ function notFound(tried: PythonRuntimeStatus['tried'], problem: string, fix: str
     fix
   }
 }
+
+/** Why the runtime cannot train on this machine's NVIDIA GPUs, and what to do; see `runtimeGpuMismatch`. */
+export interface RuntimeGpuMismatch {
+  message: string
+  fix: string
+}
+
+/**
+ * The machine has NVIDIA GPUs (nvidia-smi lists them) but the runtime's torch cannot use them:
+ * a CPU-only build (the usual cause: pip's default torch wheel on Linux is CUDA, but a CPU index
+ * or a distribution package is not), or a CUDA build whose driver is too old. Without this
+ * check the runtime is reported ready, Auto plans for the GPU (bf16) and the run fails or
+ * quietly trains on the CPU. Null when there is nothing to say (no GPU, no runtime yet, or CUDA works).
+ */
+export function runtimeGpuMismatch(python: PythonRuntimeStatus, gpuNames: readonly string[]): RuntimeGpuMismatch | null {
+  if (!python.found || !python.torchVersion || python.cudaAvailable || gpuNames.length === 0) return null
+  const gpus = gpuNames.length === 1 ? `an NVIDIA GPU (${gpuNames[0]})` : `${gpuNames.length} NVIDIA GPUs (${gpuNames.join(', ')})`
+  const where = python.executable ? ` in ${python.executable}` : ''
+  if (python.cudaVersion === null) {
+    return {
+      message: `The training runtime's torch ${python.torchVersion}${where} is a CPU-only build, but this machine has ${gpus}: it would train on the CPU, many times slower.`,
+      fix: 'Set up the CUDA runtime: `localtune setup-runtime --cuda --fresh` (in the app: "Set up the training runtime" with packages for an NVIDIA GPU), or set LOCALTUNE_PYTHON to a Python whose torch has CUDA.'
+    }
+  }
+  return {
+    message: `The training runtime's torch ${python.torchVersion}${where} is built for CUDA ${python.cudaVersion} but cannot use ${gpus} (torch.cuda.is_available() is false): the driver may be older than CUDA ${python.cudaVersion} needs, or CUDA_VISIBLE_DEVICES hides the GPUs.`,
+    fix: `Update the NVIDIA driver to one that supports CUDA ${python.cudaVersion}, or set up the runtime for this driver: \`localtune setup-runtime --cuda --fresh\`.`
+  }
+}

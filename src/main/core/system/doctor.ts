@@ -4,6 +4,7 @@ import type { ElectronBinaryStatus } from '../electron-binary'
 import type { DatabaseStatus } from '../store/database'
 import { formatGiB } from '../../../shared/units'
 import { readRuntimeLock, runtimeLockPath } from '../runtime/runtime-lock'
+import { runtimeGpuMismatch } from '../runtime/python-discovery'
 
 export interface GpuFacts {
   status: 'ok' | 'none' | 'error'
@@ -80,16 +81,18 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
 
   const python = inputs.python
   if (python.found && python.torchVersion) {
-    const cuda = python.cudaAvailable ? `CUDA ${python.cudaVersion ?? ''}`.trim() : 'CPU only'
-    const hf = python.packages.transformers && python.packages.peft
-      ? `transformers ${python.packages.transformers}, peft ${python.packages.peft}`
-      : 'transformers/peft missing: only the built-in demo model can train'
+    const cuda = python.cudaAvailable ? `CUDA ${python.cudaVersion ?? ''}`.trim() : python.cudaVersion ? `built for CUDA ${python.cudaVersion} but no GPU usable` : 'CPU-only build'
+    const hasHf = Boolean(python.packages.transformers && python.packages.peft)
+    const hf = hasHf ? `transformers ${python.packages.transformers}, peft ${python.packages.peft}` : 'transformers/peft missing: only the built-in demo model can train'
+    // A runtime that cannot use this machine's GPUs is not ready, even when every package is there.
+    const mismatch = runtimeGpuMismatch(python, inputs.gpus.status === 'ok' ? inputs.gpus.gpus.map((gpu) => gpu.name) : [])
+    const fixes = [mismatch?.fix, hasHf ? null : 'Run `npm run runtime:setup` where a package index is reachable, or install transformers and peft into that Python.'].filter((fix): fix is string => Boolean(fix))
     checks.push({
       id: 'python',
       label: 'Training runtime',
-      level: python.packages.transformers && python.packages.peft ? 'ok' : 'warning',
-      detail: `${python.executable} (${python.source}): Python ${python.pythonVersion}, torch ${python.torchVersion}, ${cuda}; ${hf}`,
-      fix: python.packages.transformers && python.packages.peft ? null : 'Run `npm run runtime:setup` where a package index is reachable, or install transformers and peft into that Python.'
+      level: hasHf && !mismatch ? 'ok' : 'warning',
+      detail: `${python.executable} (${python.source}): Python ${python.pythonVersion}, torch ${python.torchVersion}, ${cuda}; ${hf}${mismatch ? `. ${mismatch.message}` : ''}`,
+      fix: fixes.length > 0 ? fixes.join(' ') : null
     })
   } else {
     checks.push({ id: 'python', label: 'Training runtime', level: 'error', detail: python.problem ?? 'not found', fix: python.fix })

@@ -1,17 +1,11 @@
 import type { ModelCatalogEntry } from '../../../shared/contract'
-
-/** "1.24B", "494M", "1.1M": parameter counts as model cards write them. */
-export function formatParameterCount(total: number): string {
-  if (total >= 1e9) return `${(total / 1e9).toFixed(total >= 1e10 ? 0 : 2)}B`
-  if (total >= 1e6) return `${(total / 1e6).toFixed(total >= 1e8 ? 0 : 1)}M`
-  if (total >= 1e3) return `${(total / 1e3).toFixed(1)}K`
-  return String(total)
-}
+import { formatExactParameterCount, formatParameterCount, weightsDtype } from '../../../shared/estimator'
 
 export function parametersLabel(entry: ModelCatalogEntry): string {
   if (!entry.parameters) return 'unknown'
   const how = entry.parameters.source === 'safetensors' ? 'from the weights' : entry.parameters.source === 'config' ? 'from config.json' : 'built in'
-  return `${formatParameterCount(entry.parameters.total)} (${how})`
+  // The exact count too: it is what the model card and `localtune models --json` print.
+  return `${formatParameterCount(entry.parameters.total)} · ${formatExactParameterCount(entry.parameters.total)} (${how})`
 }
 
 export function architectureLabel(entry: ModelCatalogEntry): string {
@@ -20,11 +14,9 @@ export function architectureLabel(entry: ModelCatalogEntry): string {
   return arch.architecture ? `${arch.modelType} · ${arch.architecture}` : arch.modelType
 }
 
-const dtypeNames: Record<string, string> = { float32: 'fp32', bfloat16: 'bf16', float16: 'fp16' }
-
+/** The stored dtype of the weights, spelled as everywhere in LocalTune (fp32, bf16). */
 export function dtypeLabel(entry: ModelCatalogEntry): string {
-  const dtype = entry.architecture?.dtype
-  return dtype ? (dtypeNames[dtype] ?? dtype) : 'not stated'
+  return weightsDtype(entry) ?? 'not stated'
 }
 
 export function foundInLabel(entry: ModelCatalogEntry): string {

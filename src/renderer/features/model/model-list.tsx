@@ -27,6 +27,11 @@ export function ModelCard({ entry }: { entry: ModelCatalogEntry }) {
         </button>
       </div>
       {entry.isDemo && <p className="small muted">Built into LocalTune for trying things out: it learns the shape of your data in minutes on the CPU, but it is not a real language model.</p>}
+      {!entry.isDemo && entry.cpuCapable && (
+        <p className="small muted" data-testid="model-cpu-note">
+          Small enough to train on a CPU too, slowly, where there is no NVIDIA GPU (the estimate shows how long).
+        </p>
+      )}
       <dl className="model-facts">
         <dt>Parameters</dt>
         <dd>{parametersLabel(entry)}</dd>

@@ -69,6 +69,16 @@ function ReadyPanel({ view }: { view: ReadyEstimate }) {
         </div>
       </dl>
       {time ? <p className="small muted">{time.basis}</p> : <p className="small muted">{chosen.timeUnavailable}</p>}
+      {chosen.cannotTrain && (
+        <p role="alert" className="error-text" data-testid="estimate-cannot-train">
+          Cannot train on {chosen.device.label}: {chosen.cannotTrain}
+        </p>
+      )}
+      {chosen.cpuNote && (
+        <p className="small cpu-note" data-testid="estimate-cpu-note">
+          {chosen.cpuNote}
+        </p>
+      )}
       {view.estimate.devices.map((entry) => {
         const key = deviceKeyOf(entry.device)
         const isChosen = key === view.chosenKey

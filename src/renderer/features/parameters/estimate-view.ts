@@ -2,7 +2,6 @@ import type { ModelCatalogEntry } from '../../../shared/contract'
 import type { AutoParametersResult, DeviceEstimate, DeviceTarget, TokenStats, TrainingEstimate } from '../../../shared/estimator'
 import { chooseAutoParameters, countTruncated, estimateTraining, targetsFromSnapshot } from '../../../shared/estimator'
 import type { HardwareSnapshot } from '../../../shared/hardware/types'
-import { noGpuMessage } from '../../../shared/hardware/types'
 import type { TrainingMethod, TrainingParams } from '../../../shared/run-config'
 import type { ManualFieldKey, ManualFields } from './manual-fields'
 import { estimateParamsOf, parseManualFields } from './manual-fields'
@@ -45,7 +44,7 @@ export interface ReadyEstimate {
   chosenKey: string
   tokenStats: TokenStats
   truncated: number
-  /** Why this may not become a project even if it fits (e.g. a real model without a GPU); null when nothing blocks. */
+  /** Why this may not become a project even if it fits (e.g. QLoRA on the CPU); null when nothing blocks. */
   blocker: string | null
   /** Identifies exactly this estimate: the risk acceptance is only valid for it. */
   signature: string
@@ -110,7 +109,9 @@ export function deriveEstimateView(inputs: EstimateInputs, known: { auto?: AutoP
 
   const estimate = estimateTraining({ model, parameterCount, params: estimateParamsOf(method, params), devices, tokenStats })
   const chosen = estimate.devices.find((candidate) => deviceKeyOf(candidate.device) === chosenKey) ?? (estimate.devices[0] as DeviceEstimate)
-  const blocker = snapshot.mode === 'cpu' && !entry.isDemo ? `${noGpuMessage}. ${entry.displayName} is a real model; choose the built-in demo model to train on this machine.` : null
+  // Real models may train on the CPU (slowly; the estimate says how slowly and the panel says
+  // why). What blocks is only what the device cannot train at all, by the shared device rules.
+  const blocker = chosen.cannotTrain
   const signature = JSON.stringify([entry.id, entry.path, chosenKey, method, params, tokenStats.exampleCount, tokenStats.totalTokens, tokenStats.maxTokens, chosen.fit.verdict])
   return { kind: 'ready', auto, method, params, devices, estimate, chosen, chosenKey, tokenStats, truncated: countTruncated(tokenStats, params.max_length), blocker, signature }
 }

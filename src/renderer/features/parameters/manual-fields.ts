@@ -1,5 +1,5 @@
 import type { EstimateParams, ModelArchitecture } from '../../../shared/estimator'
-import { LoraTargetError, resolveLoraTargets } from '../../../shared/estimator'
+import { LoraTargetError, resolveLoraTargets, trainingDeviceProblems } from '../../../shared/estimator'
 import type { TrainingMethod, TrainingParams } from '../../../shared/run-config'
 
 /**
@@ -159,15 +159,12 @@ export function parseManualFields(fields: ManualFields, context: ManualContext):
   if (!errors.max_length && positions !== null && (values.max_length ?? 0) > positions) {
     errors.max_length = `${fieldLabels.max_length}: this model reads at most ${positions} tokens; enter ${positions} or less.`
   }
-  if (context.demo && fields.method === 'qlora') {
-    errors.method = 'Method: QLoRA needs a real model quantised to 4 bits; the tiny demo model trains with Full or LoRA.'
-  } else if (context.device?.kind === 'cpu' && fields.method === 'qlora') {
-    errors.method = 'Method: QLoRA (4-bit bitsandbytes) needs an NVIDIA GPU; on the CPU choose LoRA or Full.'
-  }
-  if (context.device?.kind === 'cpu' && (fields.precision === 'bf16' || fields.precision === 'fp16')) {
-    errors.precision = `Precision: ${fields.precision} needs a CUDA GPU; on the CPU choose "auto" or fp32.`
-  } else if (context.device?.kind === 'gpu' && fields.precision === 'bf16' && context.device.bf16Supported === false) {
-    errors.precision = `Precision: ${context.device.label} has no bf16 (it needs compute capability 8.0 or newer); choose "auto" or fp16.`
+  // What this device can train is decided by the rule the CLI and the run supervisor share.
+  if (context.device || context.demo) {
+    const device = context.device ?? { kind: 'gpu' as const, label: 'the GPU', bf16Supported: null }
+    for (const problem of trainingDeviceProblems({ method: fields.method, precision: fields.precision, demo: context.demo }, device)) {
+      errors[problem.field] ??= `${fieldLabels[problem.field]}: ${problem.message}`
+    }
   }
 
   const names = fields.lora_target_modules

@@ -47,6 +47,7 @@ export function verifiedEstimateOf(view: ReadyEstimate, riskAccepted: boolean, m
       notes: chosen.vram.notes,
       time: chosen.time ? { lowSeconds: chosen.time.lowSeconds, highSeconds: chosen.time.highSeconds, optimizerSteps: chosen.time.optimizerSteps, basis: chosen.time.basis } : null,
       timeUnavailable: chosen.timeUnavailable,
+      cpuNote: chosen.cpuNote,
       suggestions: chosen.suggestions.map((suggestion) => ({ change: suggestion.change, newPeakBytes: suggestion.newPeakBytes, verdict: suggestion.verdict })),
       tokenStats: {
         exampleCount: tokenStats.exampleCount,

@@ -7,6 +7,7 @@ import { UsageError } from '../../../../src/main/cli/command'
 import type { TrainingEstimate } from '../../../../src/shared/estimator/estimate-training'
 import { cliContext, collectingIo } from '../../../helpers/temp-home'
 import { fakeNvidiaSmi, pathWithoutNvidiaSmi } from '../../core/hardware/fake-nvidia-smi'
+import { noGpuMessage } from '../../../../src/shared/hardware/types'
 
 const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/models')
 const gpt2Tokenizer = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../../../shared/data/model-configs/openai-community--gpt2/tokenizer.json')
@@ -74,10 +75,25 @@ describe('localtune estimate', () => {
     cleanups.push(bare.cleanup)
     const { out, err, io } = collectingIo()
     await estimateCommand.run(['--model', 'localtune/tiny-demo', '--max-length', '256', '--micro-batch', '8'], io, context({ ...bare.env, HF_HUB_CACHE: path.join(root, 'hub') }))
-    expect(err.join('\n')).toContain('No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU')
+    expect(err.join('\n')).toContain(noGpuMessage)
     expect(out.join('\n')).toMatch(/CPU: .* available/)
     expect(out.join('\n')).toContain('Python and PyTorch runtime')
     expect(out.join('\n')).toContain('Peak (process memory)')
+  })
+
+  it('QLoRA on a machine without an NVIDIA GPU: "cannot train here", with the same words as the app, never "fits"', async () => {
+    const bare = pathWithoutNvidiaSmi()
+    cleanups.push(bare.cleanup)
+    const { out, io } = collectingIo()
+    expect(await estimateCommand.run(['--model', modelDir, '--method', 'qlora', '--max-length', '256'], io, context({ ...bare.env, HF_HUB_CACHE: path.join(root, 'hub') }))).toBe(0)
+    const text = out.join('\n')
+    expect(text).toContain('Verdict: CANNOT TRAIN HERE — QLoRA (4-bit bitsandbytes) needs an NVIDIA GPU with CUDA; on the CPU choose LoRA or Full.')
+    expect(text).not.toMatch(/Verdict: FITS/)
+    // LoRA on the same CPU is allowed, with the note that says what to expect.
+    const lora = collectingIo()
+    await estimateCommand.run(['--model', modelDir, '--method', 'lora', '--max-length', '256'], lora.io, context({ ...bare.env, HF_HUB_CACHE: path.join(root, 'hub') }))
+    expect(lora.out.join('\n')).toMatch(/Verdict: (FITS|TIGHT|DOES NOT FIT) — /)
+    expect(lora.out.join('\n')).toContain('Note: No NVIDIA GPU in use: this run trains on the CPU, in fp32.')
   })
 
   it('reads DIR/train.jsonl with the model tokenizer for real lengths and a time range', async () => {

@@ -92,7 +92,40 @@ describe('localtune format', () => {
     await expect(formatCommand.run(['alpaca-small.csv', '--out', dir, '--map', 'answer=output'], io, ctx)).rejects.toThrow(/"answer" is not a role/)
     await expect(formatCommand.run(['alpaca-small.csv', '--out', dir, '--mode', 'chat', '--map', 'prompt=instruction'], io, ctx)).rejects.toThrow(/needs --map prompt=<column>,response=<column>/)
     await expect(formatCommand.run(['alpaca-small.csv', '--out', dir, '--valid-percent', '5', '--valid-file', 'x.csv'], io, ctx)).rejects.toThrow(/either --valid-percent or --valid-file/)
-    await expect(formatCommand.run(['alpaca-small.csv', '--out', dir, '--valid-percent', '0'], io, ctx)).rejects.toThrow(/above 0/)
+    await expect(formatCommand.run(['alpaca-small.csv', '--out', dir, '--valid-percent=-5'], io, ctx)).rejects.toThrow(/above 0/)
+    await expect(formatCommand.run(['alpaca-small.csv', '--out', dir, '--valid-percent', '0', '--seed', '3'], io, ctx)).rejects.toThrow(/with --valid-percent 0 none are/)
+  })
+
+  it('--valid-percent 0 writes no validation set, as the app\'s "None" does', async () => {
+    const source = path.join(dir, 'many.csv')
+    // 300 rows: without the flag the default would hold out 5 %.
+    fs.writeFileSync(source, `instruction,output\n${Array.from({ length: 300 }, (_, i) => `Question ${i},Answer ${i}`).join('\n')}\n`)
+    const out = path.join(dir, 'out')
+    const { io, out: printed } = collectingIo()
+    expect(await formatCommand.run([source, '--map', 'prompt=instruction,response=output', '--valid-percent', '0', '--out', out], io, ctx)).toBe(0)
+    expect(jsonl(path.join(out, 'train.jsonl'))).toHaveLength(300)
+    expect(fs.existsSync(path.join(out, 'valid.jsonl'))).toBe(false)
+    expect(printed.join('\n')).toContain('Validation: none')
+  })
+
+  it("--chat-template takes a model folder whose template is in chat_template.jinja (transformers 5's layout)", async () => {
+    const model = path.join(dir, 'model')
+    fs.mkdirSync(model)
+    fs.writeFileSync(path.join(model, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '<|endoftext|>', tokenizer_class: 'LlamaTokenizer' }))
+    fs.writeFileSync(
+      path.join(model, 'chat_template.jinja'),
+      "{% for message in messages %}{{'<|' + message['role'] + '|>\\n' + message['content'] + '<|end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}"
+    )
+    const out = path.join(dir, 'out')
+    const { io } = collectingIo()
+    expect(await formatCommand.run(['alpaca-small.csv', '--map', 'prompt=instruction,context=input,response=output', '--chat-template', model, '--out', out], io, ctx)).toBe(0)
+    const first = jsonl(path.join(out, 'train.jsonl'))[0]
+    expect(first?.prompt).toBe('<|user|>\nTranslate to French\n\nGood morning<|end|>\n<|assistant|>\n')
+    expect(String(first?.response)).toMatch(/^Bonjour/)
+    // The config alone has no template: the message points at the .jinja beside it.
+    await expect(formatCommand.run(['alpaca-small.csv', '--map', 'prompt=instruction,response=output', '--chat-template', path.join(model, 'tokenizer_config.json'), '--out', out], io, ctx)).rejects.toThrow(
+      `The model keeps its template in ${path.join(model, 'chat_template.jinja')}`
+    )
   })
 
   it('parses --map pairs', () => {

@@ -41,8 +41,18 @@ describe('localtune models', () => {
     const { out, io } = collectingIo()
     await modelsCommand.run([], io, context({ HF_HUB_CACHE: hub }))
     const text = out.join('\n')
-    expect(text).toMatch(/HuggingFaceTB\/SmolLM2-135M\s+576\.0K\s+bf16\s+no\s+no\s+hf-cache/)
+    expect(text).toMatch(/HuggingFaceTB\/SmolLM2-135M \(CPU: slowly\)\s+576\.0K\s+bf16\s+no\s+no\s+hf-cache/)
     expect(text).toContain('HuggingFaceTB/SmolLM2-135M: no tokenizer.json: token statistics will be approximate')
+  })
+
+  it('spells the stored dtype as the app does (fp32, not the safetensors F32)', async () => {
+    const folder = path.join(root, 'f32-model')
+    fs.mkdirSync(folder)
+    fs.copyFileSync(path.join(fixtures, 'HuggingFaceTB--SmolLM2-135M', 'config.json'), path.join(folder, 'config.json'))
+    writeSafetensors(path.join(folder, 'model.safetensors'), { 'model.embed_tokens.weight': ['F32', [10, 576]] })
+    const { out, io } = collectingIo()
+    await modelsCommand.run(['--folder', folder], io, context({ HF_HUB_CACHE: path.join(root, 'empty') }))
+    expect(out.join('\n')).toMatch(/f32-model \(CPU: slowly\)\s+5\.8K\s+fp32\s/)
   })
 
   it('prints JSON and includes --folder models', async () => {

@@ -232,8 +232,18 @@ describe('datasets.chat-template', () => {
     expect(answer).toEqual({ spec: { template, bosToken: '<s>', eosToken: '</s>' }, sourceFile: path.join(modelPath, 'tokenizer_config.json') })
   })
 
-  it('says when the model folder has no tokenizer config', async () => {
+  it('says when the model folder has no chat template anywhere transformers would look', async () => {
     const envelope = await call('datasets.chat-template', { modelPath: path.join(home, 'models', 'none') })
-    expect(envelope).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringContaining('has no tokenizer_config.json') } })
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringContaining('has no chat template (LocalTune looked for chat_template.jinja, "chat_template" in tokenizer_config.json, and chat_template.json)') } })
+  })
+
+  it("reads chat_template.jinja, as transformers 5's save_pretrained writes it, with the tokens from tokenizer_config.json", async () => {
+    const modelPath = path.join(home, 'models', 'v5-layout')
+    fs.mkdirSync(modelPath, { recursive: true })
+    const template = "{% for m in messages %}<|{{ m.role }}|>\n{{ m.content }}<|end|>\n{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+    fs.writeFileSync(path.join(modelPath, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>' }))
+    fs.writeFileSync(path.join(modelPath, 'chat_template.jinja'), template)
+    const answer = await value('datasets.chat-template', { modelPath })
+    expect(answer).toEqual({ spec: { template, bosToken: '<s>', eosToken: '<|endoftext|>', extraVariables: { pad_token: '<|endoftext|>' } }, sourceFile: path.join(modelPath, 'chat_template.jinja') })
   })
 })

@@ -4,6 +4,7 @@ import type { SystemInfoSource } from '../../../../src/main/core/hardware/detect
 import { queryGpus } from '../../../../src/main/core/hardware/nvidia-smi'
 import type { FakeNvidiaSmi } from './fake-nvidia-smi'
 import { fakeNvidiaSmi, pathWithoutNvidiaSmi } from './fake-nvidia-smi'
+import { noGpuMessage } from '../../../../src/shared/hardware/types'
 
 const MiB = 1024 ** 2
 const cleanups: Array<() => void> = []
@@ -97,7 +98,10 @@ describe.skipIf(process.platform === 'win32')('GPU detection with nvidia-smi', (
     const smi = fake({ fixture: 'no-devices.txt', exitCode: 6 })
     const result = await queryGpus({ env: smi.env })
     expect(result.status.code).toBe('no-nvidia-gpu')
-    expect(result.status.message).toBe('No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU')
+    expect(result.status.message).toBe(noGpuMessage)
+    // Not a dead end: it says that real models train on the CPU too, and when a GPU is needed.
+    expect(noGpuMessage).toContain('training runs on the CPU')
+    expect(noGpuMessage).toContain('small real models (up to about 1B parameters) train too')
   })
 
   it('explains a driver that is not running', async () => {
@@ -136,7 +140,7 @@ describe.skipIf(process.platform === 'win32')('detectHardware', () => {
     const snapshot = await detectHardware({ env: bare.env, systemInfo: systemWith([{ vendor: 'Intel Corporation', model: 'UHD Graphics 770', vram: 0 }]) })
     expect(snapshot.mode).toBe('cpu')
     expect(snapshot.gpus).toEqual([])
-    expect(snapshot.gpuStatus.message).toContain('No NVIDIA GPU found: the built-in demo trains on CPU; real models need an NVIDIA GPU')
+    expect(snapshot.gpuStatus.message).toContain(noGpuMessage)
   })
 
   it('falls back to the system device list when nvidia-smi is not on the PATH but the card is known', async () => {

@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { ModelCatalogEntry } from '../../../../src/shared/contract'
 import { parseModelConfigText, summariseTokenCounts, tinyDemoEntry } from '../../../../src/shared/estimator'
@@ -12,6 +14,9 @@ const llama8b = parseModelConfigText(
   JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256, intermediate_size: 14336, max_position_embeddings: 131072, torch_dtype: 'bfloat16' })
 )
 const llamaEntry: ModelCatalogEntry = { ...demoEntry, id: 'meta-llama/Llama-3.1-8B', displayName: 'meta-llama/Llama-3.1-8B', source: 'hf-cache', path: '/cache/llama', architecture: llama8b, parameters: null, isDemo: false, cpuCapable: false }
+
+const smolLm2 = parseModelConfigText(fs.readFileSync(path.resolve(import.meta.dirname, '../../../fixtures/models/HuggingFaceTB--SmolLM2-135M/config.json'), 'utf8'))
+const smolEntry: ModelCatalogEntry = { ...llamaEntry, id: 'HuggingFaceTB/SmolLM2-135M', displayName: 'HuggingFaceTB/SmolLM2-135M', architecture: smolLm2, parameters: { total: 134_515_008, byDtype: { BF16: 134_515_008 }, source: 'safetensors' }, cpuCapable: true }
 
 const cpuOnly: HardwareSnapshot = {
   takenAt: '2026-11-23T00:00:00Z',
@@ -68,11 +73,34 @@ describe('the estimate view', () => {
     expect(smaller.signature).not.toBe(auto.signature)
   })
 
-  it('a real model without an NVIDIA GPU is estimated but cannot become a project', () => {
+  it('a small real model without an NVIDIA GPU trains on the CPU, with the time and a note that says so', () => {
+    const view = deriveEstimateView(inputs({ entry: smolEntry }))
+    if (view.kind !== 'ready') throw new Error('expected an estimate')
+    expect(view.chosenKey).toBe('cpu')
+    expect(view.method).toBe('lora')
+    expect(view.params.precision).toBe('fp32')
+    expect(view.chosen.fit.verdict).toBe('fits')
+    expect(view.chosen.time).not.toBeNull()
+    expect(view.chosen.cpuNote).toContain('trains on the CPU')
+    expect(view.chosen.cpuNote).toContain('135M parameters')
+    expect(view.blocker).toBeNull()
+    expect(gateOpen(view, null)).toBe(true)
+  })
+
+  it('QLoRA on the CPU cannot become a project: the Manual form names the field, the gate stays shut', () => {
+    const auto = deriveEstimateView(inputs({ entry: smolEntry }))
+    if (auto.kind !== 'ready') throw new Error('expected an estimate')
+    const qlora = deriveEstimateView(inputs({ entry: smolEntry, mode: 'manual', manual: fieldsFromParams('qlora', auto.params) }))
+    expect(qlora).toMatchObject({ kind: 'invalid', errors: { method: 'Method: QLoRA (4-bit bitsandbytes) needs an NVIDIA GPU with CUDA; on the CPU choose LoRA or Full.' } })
+  })
+
+  it('an 8B model on the CPU is allowed but the note says it is practical only on a GPU', () => {
     const view = deriveEstimateView(inputs({ entry: llamaEntry }))
     if (view.kind !== 'ready') throw new Error('expected an estimate')
-    expect(view.blocker).toContain('real models need an NVIDIA GPU')
-    expect(gateOpen(view, view.signature)).toBe(false)
+    expect(view.chosen.cpuNote).toContain('practical only on an NVIDIA GPU')
+    // 8B in fp32 with LoRA needs ~32 GiB of RAM: the memory verdict, not a device rule, stops it.
+    expect(view.chosen.fit.verdict).toBe('does-not-fit')
+    expect(view.blocker).toBeNull()
   })
 
   it('an 8B model on a 12 GiB GPU: Auto picks QLoRA; full finetuning does not fit and needs the explicit risk acceptance', () => {

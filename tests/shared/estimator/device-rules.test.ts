@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { cpuPracticalParameterLimit, cpuTrainingNote, methodsForDevice, trainingDeviceProblems } from '../../../src/shared/estimator/device-rules'
+
+const turing = { kind: 'gpu' as const, label: 'GPU 0: Tesla T4', bf16Supported: false }
+const ampere = { kind: 'gpu' as const, label: 'GPU 0: NVIDIA A100', bf16Supported: true }
+
+describe('what a device can train (one rule for the app, the CLI and the run supervisor)', () => {
+  it('QLoRA needs CUDA and a real model', () => {
+    expect(trainingDeviceProblems({ method: 'qlora', precision: 'auto', demo: false }, { kind: 'cpu' })).toEqual([
+      { field: 'method', message: 'QLoRA (4-bit bitsandbytes) needs an NVIDIA GPU with CUDA; on the CPU choose LoRA or Full.' }
+    ])
+    expect(trainingDeviceProblems({ method: 'qlora', precision: 'auto', demo: true }, ampere).map((problem) => problem.message)).toEqual([
+      'QLoRA needs a real model quantised to 4 bits; the tiny demo model trains with Full or LoRA.'
+    ])
+    expect(trainingDeviceProblems({ method: 'qlora', precision: 'auto', demo: false }, ampere)).toEqual([])
+  })
+
+  it('half precision needs a GPU, and bf16 one of compute capability 8.0 or newer', () => {
+    expect(trainingDeviceProblems({ method: 'lora', precision: 'fp16', demo: false }, { kind: 'cpu' })[0]).toMatchObject({ field: 'precision', message: 'fp16 needs a CUDA GPU; on the CPU choose "auto" or fp32.' })
+    expect(trainingDeviceProblems({ method: 'lora', precision: 'bf16', demo: false }, turing)[0]?.message).toBe('GPU 0: Tesla T4 has no bf16 (it needs compute capability 8.0 or newer); choose "auto" or fp16.')
+    expect(trainingDeviceProblems({ method: 'full', precision: 'fp32', demo: false }, { kind: 'cpu' })).toEqual([])
+  })
+
+  it('Auto tries only what the device can train, fastest first', () => {
+    expect(methodsForDevice({ kind: 'cpu' }, false)).toEqual(['lora'])
+    expect(methodsForDevice(ampere, false)).toEqual(['lora', 'qlora'])
+    expect(methodsForDevice(ampere, true)).toEqual(['full'])
+  })
+
+  it('says what CPU training of a real model means, by its size', () => {
+    expect(cpuTrainingNote(990_464, true)).toBeNull()
+    expect(cpuTrainingNote(134_515_008, false)).toBe(
+      'No NVIDIA GPU in use: this run trains on the CPU, in fp32. That works for a model of 135M parameters, but slowly — the time above is for this CPU; an NVIDIA GPU would be tens of times faster.'
+    )
+    expect(cpuTrainingNote(cpuPracticalParameterLimit + 1, false)).toContain('practical only on an NVIDIA GPU')
+    expect(cpuTrainingNote(null, false)).toContain('For this model that takes very long')
+  })
+})
