@@ -5,6 +5,8 @@ runtime:setup -- --cpu --with-tests`). Without them these tests fail rather than
 runtime that cannot train real architectures never passes unnoticed.
 """
 
+import json
+
 import pytest
 
 import torch  # noqa: E402
@@ -149,6 +151,12 @@ def test_generate_streams_from_the_adapter_and_the_base(tmp_path, llama_folder):
                    "--max-new-tokens", "8", "--temperature", "0")
     assert tuned.returncode == 0 and base.returncode == 0, tuned.stderr + base.stderr
     assert tuned.stdout and tuned.stdout != base.stdout
+    # The app's way: one process, the adapter switched off for the base answer, JSON lines on a pipe.
+    request = {"prompt": "Q: colour 3?\nA: ", "models": ["finetuned", "base"], "max_new_tokens": 8, "temperature": 0}
+    both = run_cli("generate", "--run-dir", str(run_dir), "--json", input=json.dumps(request))
+    assert both.returncode == 0, both.stderr
+    answers = {line["model"]: line for line in map(json.loads, both.stdout.splitlines()) if line["type"] == "answer"}
+    assert answers["finetuned"]["text"] == tuned.stdout and answers["base"]["text"] == base.stdout
 
 
 def test_merge_writes_a_merged_model(tmp_path, llama_folder):
