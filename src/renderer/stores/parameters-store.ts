@@ -20,6 +20,8 @@ interface ParametersState {
   deviceKey: string | null
   /** The estimate signature the user accepted the risk for; any change to the choices voids it. */
   riskAcceptedFor: string | null
+  /** LoRA/QLoRA: also save the base model with the adapter merged in (run.json `merge`). */
+  merge: boolean
   actions: {
     autoChosen(): void
     /** Switches to Manual; the form starts from `from` unless it was already filled in. */
@@ -30,6 +32,7 @@ interface ParametersState {
     paramsApplied(method: TrainingMethod, params: TrainingParams): void
     deviceChosen(deviceKey: string | null): void
     riskAccepted(signature: string | null): void
+    mergeChosen(merge: boolean): void
     /** A new model or dataset: Manual values made for the old one no longer apply. */
     choicesReset(): void
   }
@@ -40,6 +43,7 @@ const useParametersStore = create<ParametersState>()((set) => ({
   manual: null,
   deviceKey: null,
   riskAcceptedFor: null,
+  merge: false,
   actions: {
     autoChosen: () => set({ mode: 'auto', riskAcceptedFor: null }),
     manualChosen: (from) => set((state) => ({ mode: 'manual', manual: state.manual ?? fieldsFromParams(from.method, from.params), riskAcceptedFor: null })),
@@ -49,6 +53,8 @@ const useParametersStore = create<ParametersState>()((set) => ({
     paramsApplied: (method, params) => set({ mode: 'manual', manual: fieldsFromParams(method, params), riskAcceptedFor: null }),
     deviceChosen: (deviceKey) => set({ deviceKey, riskAcceptedFor: null }),
     riskAccepted: (riskAcceptedFor) => set({ riskAcceptedFor }),
+    // The merged copy changes what is saved, not memory or time: the estimate and its risk acceptance stand.
+    mergeChosen: (merge) => set({ merge }),
     choicesReset: () => set({ mode: 'auto', manual: null, deviceKey: null, riskAcceptedFor: null })
   }
 }))
@@ -57,6 +63,8 @@ export const useParametersMode = () => useParametersStore((state) => state.mode)
 export const useManualFields = () => useParametersStore((state) => state.manual)
 export const useDeviceKey = () => useParametersStore((state) => state.deviceKey)
 export const useRiskAcceptedFor = () => useParametersStore((state) => state.riskAcceptedFor)
+export const useMergeChosen = () => useParametersStore((state) => state.merge)
 export const useParametersActions = () => useParametersStore((state) => state.actions)
 
 export const parametersActions = () => useParametersStore.getState().actions
+export const parametersNow = () => useParametersStore.getState()

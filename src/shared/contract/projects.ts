@@ -50,6 +50,8 @@ export const projectSchema = z.object({
   datasetId: z.string().nullable(),
   datasetFileName: z.string().nullable(),
   mode: z.string(),
+  /** The data choices it was made with (mapping, text format, split); null if they cannot be read back. */
+  data: projectDataSchema.nullable(),
   model: projectModelSchema,
   settings: runSettingsSchema,
   estimate: verifiedEstimateSchema.nullable(),

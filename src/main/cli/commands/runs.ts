@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { RunDetail } from '../../../shared/contract/runs'
-import { createCore } from '../../core/create-core'
+import { createCore, type Core } from '../../core/create-core'
+import { createProjectRepository } from '../../core/projects/project-repository'
 import { UsageError, type CliCommand } from '../command'
 import { renderOutcome } from '../follow-run'
 import { lossChart } from '../loss-chart'
@@ -18,7 +19,30 @@ const usage = [
   '  --json           print the data as JSON instead'
 ].join('\n')
 
-function renderDetail(run: RunDetail, chart: string[]): string {
+/** How to ask the run's model: its mode, the format's name when the project says, and the first training prompt exactly. */
+export interface PromptFormat {
+  mode: string
+  /** "LocalTune's instruction format" or "the model's chat template"; null when the run has no project to say. */
+  style: string | null
+  /** The first training example's prompt, exactly as the model read it (chat mode). */
+  examplePrompt: string | null
+}
+
+function renderPromptFormat(run: RunDetail, format: PromptFormat): string[] {
+  if (format.mode !== 'chat') {
+    return ['  Prompt:      plain text (generic mode): the model continues the text it is given.', `               Ask it: localtune generate ${run.id} --text "..."`]
+  }
+  const lines = [`  Prompt:      chat mode${format.style ? `, ${format.style}` : ''}: a prompt, then the response the model learned to write.`]
+  if (format.examplePrompt !== null) {
+    lines.push("               The first training example's prompt, exactly as the model read it:")
+    for (const line of format.examplePrompt.split('\n')) lines.push(`    | ${line}`)
+    if (/\s$/.test(format.examplePrompt)) lines.push('               (it ends with whitespace, as shown: the response follows right after it)')
+  }
+  lines.push(`               Ask it: localtune generate ${run.id} --instruction "..." [--input "..."] (formatted exactly this way)`)
+  return lines
+}
+
+function renderDetail(run: RunDetail, chart: string[], format: PromptFormat): string {
   const lines = [renderOutcome(run), '']
   lines.push(`  Model:       ${run.baseModel} (${run.method}, ${run.mode})${run.demo ? ' [demo model]' : ''}`)
   lines.push(`  Dataset:     ${run.dataset ?? '-'}`)
@@ -27,10 +51,21 @@ function renderDetail(run: RunDetail, chart: string[]): string {
   const p = run.config.params
   lines.push(`  Params:      lr ${p.learning_rate}, ${p.scheduler} schedule, micro batch ${p.micro_batch_size} x ${p.gradient_accumulation_steps}, max_length ${p.max_length}, ${p.max_steps === null ? `${p.epochs} epoch(s)` : `${p.max_steps} steps`}`)
   if (run.checkpoints.length > 0) lines.push(`  Checkpoints: ${run.checkpoints.map((checkpoint) => checkpoint.path).join(', ')}`)
+  if (run.finalLoss !== null) lines.push(`  Final loss:  ${formatLoss(run.finalLoss)} (mean of the last 10 training steps)${run.finalEvalLoss !== null ? `, eval loss ${formatLoss(run.finalEvalLoss)}` : ''}`)
+  lines.push(...renderPromptFormat(run, format))
   if (chart.length > 0) {
     lines.push('', '  Loss (* train, o eval):', ...chart.map((line) => `  ${line}`))
   }
   return lines.join('\n')
+}
+
+function promptFormatOf(core: Core, run: RunDetail): PromptFormat {
+  const data = run.projectId ? createProjectRepository(core.db).get(run.projectId)?.data ?? null : null
+  let style: string | null = null
+  if (data && run.mode === 'chat') {
+    style = data.format.chatTemplate ? "the model's chat template" : "LocalTune's instruction format (### Instruction / ### Input / ### Response)"
+  }
+  return { mode: run.mode, style, examplePrompt: run.mode === 'chat' ? core.runs.runResults(run.id).examplePrompt : null }
 }
 
 export const runsCommand: CliCommand = {
@@ -55,11 +90,12 @@ export const runsCommand: CliCommand = {
           io.out('No runs yet. Try `localtune train --demo`.')
           return 0
         }
-        const rows = [['ID', 'STATUS', 'MODEL', 'DATASET', 'STEPS', 'LOSS', 'EVAL', 'TIME']]
+        const rows = [['ID', 'STATUS', 'MODEL', 'DATASET', 'STEPS', 'FINAL LOSS', 'EVAL', 'TIME']]
         for (const run of runs) {
           rows.push([run.id, describeStatus(run), `${run.baseModel} (${run.method})`, run.dataset ?? '-', formatSteps(run), formatLoss(run.finalLoss), formatLoss(run.finalEvalLoss), formatDuration(run.durationSeconds)])
         }
         io.out(table(rows).join('\n'))
+        io.out('FINAL LOSS: mean of the last 10 training steps (as History and the model card give it).')
         return 0
       }
       try {
@@ -71,15 +107,16 @@ export const runsCommand: CliCommand = {
         const detail = core.runs.getRun(runId!)
         const train = core.runs.getRunMetrics(runId!, { kind: 'train' })
         const evaluation = core.runs.getRunMetrics(runId!, { kind: 'eval' })
+        const format = promptFormatOf(core, detail)
         if (values.json) {
-          io.out(JSON.stringify({ run: detail, metrics: { train, eval: evaluation } }, null, 2))
+          io.out(JSON.stringify({ run: detail, metrics: { train, eval: evaluation }, promptFormat: format }, null, 2))
           return 0
         }
         const chart = lossChart([
           { step: train.step, value: train.loss, mark: '*' },
           { step: evaluation.step, value: evaluation.loss, mark: 'o' }
         ])
-        io.out(renderDetail(detail, chart))
+        io.out(renderDetail(detail, chart, format))
         return 0
       } catch (error) {
         return reportUserError(error, io)

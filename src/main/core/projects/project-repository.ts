@@ -1,4 +1,4 @@
-import type { Project } from '../../../shared/contract/projects'
+import { projectDataSchema, type Project } from '../../../shared/contract/projects'
 import type { LocalTuneDatabase } from '../store/database'
 
 interface ProjectRow {
@@ -25,6 +25,12 @@ interface StoredData {
   droppedRows: number
 }
 
+/** The stored data choices, checked: a project saved by an older LocalTune may not match today's schema. */
+function parsedData(data: unknown): Project['data'] {
+  const parsed = projectDataSchema.safeParse(data)
+  return parsed.success ? parsed.data : null
+}
+
 function toProject(row: ProjectRow): Project {
   const stored = JSON.parse(row.mapping_json) as StoredData
   return {
@@ -33,6 +39,7 @@ function toProject(row: ProjectRow): Project {
     datasetId: row.dataset_id,
     datasetFileName: row.dataset_file_name,
     mode: row.mode,
+    data: parsedData(stored.data),
     model: JSON.parse(row.model_json),
     settings: JSON.parse(row.params_json),
     estimate: row.estimate_json ? JSON.parse(row.estimate_json) : null,

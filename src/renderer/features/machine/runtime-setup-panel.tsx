@@ -13,6 +13,8 @@ export function RuntimeSetupPanel({ report }: { report: DoctorReport }) {
   const [wheelhouse, setWheelhouse] = useState('')
   const [systemSitePackages, setSystemSitePackages] = useState(true)
   const python = report.checks.find((check) => check.id === 'python')
+  // The doctor's warning for a torch that cannot use this machine's NVIDIA GPU (a CPU-only build, or a driver too old).
+  const gpuUnused = report.python.found && report.python.torchVersion !== null && !report.python.cudaAvailable && report.checks.some((c) => c.id === 'gpus' && c.level === 'ok')
   if (!python || python.level === 'ok') return null
 
   return (
@@ -23,7 +25,9 @@ export function RuntimeSetupPanel({ report }: { report: DoctorReport }) {
       <p>
         {python.level === 'error'
           ? 'LocalTune trains with a Python runtime (PyTorch; transformers and peft for real models). None was found.'
-          : 'The runtime can train the built-in demo model. For real models it also needs transformers and peft.'}{' '}
+          : gpuUnused
+            ? `This machine has an NVIDIA GPU, but the runtime's torch ${report.python.torchVersion ?? ''} cannot use it, so training would run on the CPU. Set it up with packages for an NVIDIA GPU (CUDA).`
+            : 'The runtime can train the built-in demo model. For real models it also needs transformers and peft.'}{' '}
         LocalTune can create one in its home folder. This needs a package index, or a folder of wheels when you are offline.
       </p>
       <form

@@ -1,6 +1,6 @@
 import { useId } from 'react'
 import { useDraftDataset } from '../../stores/dataset-draft-store'
-import { useParametersActions, useParametersMode, useRiskAcceptedFor } from '../../stores/parameters-store'
+import { useMergeChosen, useParametersActions, useParametersMode, useRiskAcceptedFor } from '../../stores/parameters-store'
 import { defaultProjectName, useProjectCreation, useProjectCreationActions, useProjectName } from '../../stores/project-creation-store'
 import type { EstimateView } from './estimate-view'
 import { projectCreationRequested, projectTrainingRequested } from './project-creation-service'
@@ -24,7 +24,8 @@ export function CreateProjectPanel({ view }: { view: EstimateView }) {
   const { nameEdited } = useProjectCreationActions()
   const riskAcceptedFor = useRiskAcceptedFor()
   const mode = useParametersMode()
-  const { riskAccepted } = useParametersActions()
+  const { riskAccepted, mergeChosen } = useParametersActions()
+  const merge = useMergeChosen()
   const nameId = useId()
   const name = storedName ?? defaultProjectName(dataset?.fileName ?? null)
   const reason = gateReason(view, riskAcceptedFor, name)
@@ -44,6 +45,14 @@ export function CreateProjectPanel({ view }: { view: EstimateView }) {
         <label htmlFor={nameId}>Project name</label>
         <input id={nameId} value={name} maxLength={200} onChange={(event) => nameEdited(event.target.value)} aria-invalid={name.trim() === '' ? true : undefined} />
       </div>
+      {view.kind === 'ready' && view.method !== 'full' && (
+        <label className="toggle-field">
+          <input type="checkbox" checked={merge} disabled={saved} onChange={(event) => mergeChosen(event.target.checked)} />
+          <span>
+            Also save a merged model (base + adapter in final/merged/: loads with transformers alone, no peft; as large as the base model)
+          </span>
+        </label>
+      )}
       {risky && view.kind === 'ready' && (
         <label className="toggle-field risk-accept">
           <input type="checkbox" checked={riskAcceptedFor === view.signature} onChange={(event) => riskAccepted(event.target.checked ? view.signature : null)} />

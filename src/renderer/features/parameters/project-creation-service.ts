@@ -3,6 +3,7 @@ import { ContractCallError, invoke } from '../../api/client'
 import { datasetDraftNow, exportRequestNow } from '../../stores/dataset-draft-store'
 import { hardwareNow } from '../../stores/hardware-store'
 import { chosenModelNow } from '../../stores/model-choice-store'
+import { parametersNow } from '../../stores/parameters-store'
 import { defaultProjectName, projectCreationActions, projectCreationNow } from '../../stores/project-creation-store'
 import { runStarted } from '../train/live-run-service'
 import type { ReadyEstimate } from './estimate-view'
@@ -44,7 +45,8 @@ export async function projectCreationRequested(view: ReadyEstimate, options: { t
       name,
       data: { datasetId: data.datasetId, mapping: data.mapping, format: data.format, split: data.split, dropInvalidRows: data.dropInvalidRows },
       model: { id: model.id, path: model.path, displayName: model.displayName, demo: model.demo, hasChatTemplate: model.hasChatTemplate },
-      settings: { model: { id: model.id, path: model.path }, method: view.method, mode: data.mapping.mode, params: view.params, merge: false },
+      // A merged copy only exists for adapters: full finetuning already saves the whole model.
+      settings: { model: { id: model.id, path: model.path }, method: view.method, mode: data.mapping.mode, params: view.params, merge: view.method !== 'full' && parametersNow().merge },
       estimate: verifiedEstimateOf(view, options.riskAcceptedFor === view.signature, options.mode),
       hardware: { ...snapshot }
     })

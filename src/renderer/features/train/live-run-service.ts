@@ -6,6 +6,7 @@ import { goToScreen } from '../../stores/navigation-store'
 import { isLiveStatus, messageOf } from '../runs/run-labels'
 import { clearLiveCurves, liveCurves } from './live-curves'
 import { progressFromMetrics } from './progress-figures'
+import type { RunAgainChanges } from './run-again-form'
 
 // The run this tab shows survives a reload (sessionStorage is per tab, like the view itself).
 const rememberedRunKey = 'localtune.currentRunId'
@@ -236,9 +237,9 @@ export function resumeCurrentRun(): Promise<RunSummary | null> {
   return runAction('resume', (runId) => invoke('runs.resume', { runId }))
 }
 
-/** A new run with this run's data and settings, some params changed; it opens on Train. */
-export async function runAgainWithChanges(paramsPatch: Record<string, unknown>): Promise<boolean> {
-  const started = await runAction('run-again', (runId) => invoke('runs.run-again', { runId, paramsPatch }))
+/** A new run with this run's data and settings, some changed (params, method, device, merge); it opens on Train. */
+export async function runAgainWithChanges(paramsPatch: Record<string, unknown>, changes: RunAgainChanges = {}): Promise<boolean> {
+  const started = await runAction('run-again', (runId) => invoke('runs.run-again', { runId, paramsPatch, ...changes }))
   if (!started) return false
   runStarted(started.id)
   return true

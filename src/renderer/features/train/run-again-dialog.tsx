@@ -1,11 +1,15 @@
-import { useId, useState } from 'react'
+import { useEffect, useId, useMemo, useState } from 'react'
 import type { RunDetail } from '../../../shared/contract'
 import { ModalDialog } from '../../app/modal-dialog'
+import { useHardwareSnapshot } from '../../stores/hardware-store'
 import { usePendingRunAction, useRunActionError } from '../../stores/live-run-store'
+import { hardwareSnapshotRequested } from '../parameters/hardware-service'
 import { runAgainWithChanges } from './live-run-service'
-import { fieldsFromParams, paramsPatchFrom, type RunAgainErrors, type RunAgainFields } from './run-again-form'
+import { fieldsFromRun, runAgainDevices, runAgainRequestFrom, type RunAgainErrors, type RunAgainFields } from './run-again-form'
 
-const fieldLabels: Array<{ key: keyof RunAgainFields; label: string; hint: string }> = [
+type NumberKey = 'learningRate' | 'epochs' | 'maxSteps' | 'microBatchSize' | 'maxLength'
+
+const numberFields: Array<{ key: NumberKey; label: string; hint: string }> = [
   { key: 'learningRate', label: 'Learning rate', hint: 'Lower it when the loss jumps around or rises.' },
   { key: 'epochs', label: 'Epochs', hint: 'Passes over the training examples (max steps, when set, wins).' },
   { key: 'maxSteps', label: 'Max steps', hint: 'Empty: as many steps as the epochs need.' },
@@ -13,12 +17,30 @@ const fieldLabels: Array<{ key: keyof RunAgainFields; label: string; hint: strin
   { key: 'maxLength', label: 'Max length (tokens)', hint: 'Longer examples are cut to this.' }
 ]
 
+function Hint({ id, error, hint }: { id: string; error: string | undefined; hint: string }) {
+  return (
+    <span id={id} className={error ? 'error-text small' : 'muted small'}>
+      {error ?? hint}
+    </span>
+  )
+}
+
 function RunAgainForm({ run, onDone }: { run: RunDetail; onDone(): void }) {
-  const [fields, setFields] = useState<RunAgainFields>(() => fieldsFromParams(run.config.params))
+  const [fields, setFields] = useState<RunAgainFields>(() => fieldsFromRun(run.config, run.device))
   const [errors, setErrors] = useState<RunAgainErrors>({})
   const pending = usePendingRunAction()
   const actionError = useRunActionError()
+  const snapshot = useHardwareSnapshot()
   const formId = useId()
+  const devices = useMemo(() => runAgainDevices(snapshot, run.device), [snapshot, run.device])
+  const edit = <K extends keyof RunAgainFields>(key: K, value: RunAgainFields[K]) => setFields((current) => ({ ...current, [key]: value }))
+  const describedBy = (key: keyof RunAgainFields) => `${formId}-${key}-hint`
+
+  // The devices come from the hardware snapshot the Parameters screen uses; a run opened from
+  // History may not have one yet.
+  useEffect(() => {
+    if (!snapshot) void hardwareSnapshotRequested()
+  }, [snapshot])
 
   return (
     <form
@@ -26,16 +48,16 @@ function RunAgainForm({ run, onDone }: { run: RunDetail; onDone(): void }) {
       noValidate
       onSubmit={(event) => {
         event.preventDefault()
-        const { patch, errors: found } = paramsPatchFrom(fields, run.config.params)
+        const { patch, changes, errors: found } = runAgainRequestFrom(fields, { config: run.config, deviceKey: run.device, demo: run.demo }, devices)
         setErrors(found)
         if (Object.keys(found).length > 0) return
-        void runAgainWithChanges(patch).then((started) => {
+        void runAgainWithChanges(patch, changes).then((started) => {
           if (started) onDone()
         })
       }}
     >
-      <p className="muted small">Same data, model and method as run {run.id}; the new run gets its own folder and curve.</p>
-      {fieldLabels.map(({ key, label, hint }) => (
+      <p className="muted small">Same data and model as run {run.id}; the new run gets its own folder and curve.</p>
+      {numberFields.map(({ key, label, hint }) => (
         <div key={key} className="form-field">
           <label htmlFor={`${formId}-${key}`}>{label}</label>
           <input
@@ -43,17 +65,48 @@ function RunAgainForm({ run, onDone }: { run: RunDetail; onDone(): void }) {
             inputMode={key === 'learningRate' ? 'decimal' : 'numeric'}
             value={fields[key]}
             aria-invalid={errors[key] ? true : undefined}
-            aria-describedby={`${formId}-${key}-hint`}
-            onChange={(event) => {
-              const value = event.target.value
-              setFields((current) => ({ ...current, [key]: value }))
-            }}
+            aria-describedby={describedBy(key)}
+            onChange={(event) => edit(key, event.target.value)}
           />
-          <span id={`${formId}-${key}-hint`} className={errors[key] ? 'error-text small' : 'muted small'}>
-            {errors[key] ?? hint}
-          </span>
+          <Hint id={describedBy(key)} error={errors[key]} hint={hint} />
         </div>
       ))}
+      <div className="form-field">
+        <label htmlFor={`${formId}-method`}>Method</label>
+        <select id={`${formId}-method`} value={fields.method} aria-invalid={errors.method ? true : undefined} aria-describedby={describedBy('method')} onChange={(event) => edit('method', event.target.value as RunAgainFields['method'])}>
+          <option value="full">Full finetuning</option>
+          <option value="lora">LoRA</option>
+          <option value="qlora">QLoRA (4-bit base)</option>
+        </select>
+        <Hint id={describedBy('method')} error={errors.method} hint="QLoRA needs an NVIDIA GPU; LoRA trains anywhere." />
+      </div>
+      <div className="form-field">
+        <label htmlFor={`${formId}-precision`}>Precision</label>
+        <select id={`${formId}-precision`} value={fields.precision} aria-invalid={errors.precision ? true : undefined} aria-describedby={describedBy('precision')} onChange={(event) => edit('precision', event.target.value as RunAgainFields['precision'])}>
+          <option value="auto">auto (bf16 where supported, fp32 on CPU)</option>
+          <option value="bf16">bf16</option>
+          <option value="fp16">fp16</option>
+          <option value="fp32">fp32</option>
+        </select>
+        <Hint id={describedBy('precision')} error={errors.precision} hint="fp32 when half precision failed (NaN loss, or no bf16 on this GPU)." />
+      </div>
+      <div className="form-field">
+        <label htmlFor={`${formId}-device`}>Device</label>
+        <select id={`${formId}-device`} value={fields.deviceKey} aria-invalid={errors.deviceKey ? true : undefined} aria-describedby={describedBy('deviceKey')} onChange={(event) => edit('deviceKey', event.target.value)}>
+          {devices.map((device) => (
+            <option key={device.key} value={device.key}>
+              {device.label}
+            </option>
+          ))}
+        </select>
+        <Hint id={describedBy('deviceKey')} error={errors.deviceKey} hint="One run per device at a time; others wait in its queue." />
+      </div>
+      {fields.method !== 'full' && (
+        <label className="toggle-field">
+          <input type="checkbox" checked={fields.merge} onChange={(event) => edit('merge', event.target.checked)} />
+          <span>Also save a merged model (base + adapter, loads without peft)</span>
+        </label>
+      )}
       {actionError && (
         <p role="alert" className="error-text preline">
           {actionError}
@@ -71,7 +124,7 @@ function RunAgainForm({ run, onDone }: { run: RunDetail; onDone(): void }) {
   )
 }
 
-/** "Run again with changes": a new run with some params changed, which then opens here. */
+/** "Run again with changes": a new run with some settings changed, which then opens here. */
 export function RunAgainButton({ run }: { run: RunDetail }) {
   const [open, setOpen] = useState(false)
   return (

@@ -60,8 +60,16 @@ export function RunProgressPanel({ run }: { run: RunDetail }) {
         {!live && ` · trained for ${formatDuration(run.durationSeconds)}`}
       </p>
       <dl className="run-figures">
-        <dt>Training loss</dt>
-        <dd data-testid="train-loss">{formatLoss(progress?.loss ?? run.finalLoss)}</dd>
+        {/* Two figures, two names: one step's loss jumps around; the final loss is the mean of the
+            last 10 steps, the figure History, the CLI and the model card call "final loss". */}
+        <dt>{progress ? `Loss at step ${formatCount(progress.step)}` : 'Loss at the last step'}</dt>
+        <dd data-testid="train-loss">{progress ? formatLoss(progress.loss) : 'no step yet'}</dd>
+        {run.finalLoss !== null && (
+          <>
+            <dt>Final loss (mean of the last 10 steps)</dt>
+            <dd data-testid="final-loss">{formatLoss(run.finalLoss)}</dd>
+          </>
+        )}
         <dt>Eval loss</dt>
         <dd>{lastEval ? `${formatLoss(lastEval.loss)} at step ${lastEval.step}` : 'not evaluated yet'}</dd>
         <dt>Learning rate</dt>

@@ -98,7 +98,27 @@ describe('localtune train', () => {
     const wrong = collectingIo()
     expect(await runCli(['train', '--project', 'nope'], wrong.io, { env, home })).toBe(1)
     expect(wrong.err.join('\n')).toContain('There is no project "nope"')
-    expect(await runCli(['train', '--project', projectId, '--set', 'max_steps=3'], collectingIo().io, { env, home })).toBe(2)
+    expect(await runCli(['train', '--project', projectId, '--model', 'x/y'], collectingIo().io, { env, home })).toBe(2)
+
+    // This run only: another method and params; the project keeps what it was verified with.
+    const changed = collectingIo()
+    expect(await runCli(['train', '--project', projectId, '--method', 'lora', '--set', 'max_steps=1', '--set', 'lora.r=4', '--cpu'], changed.io, { env, home })).toBe(0)
+    expect(changed.out.join('\n')).toContain('completed at step 1/1')
+    const runIds = fs.readdirSync(path.join(home, 'runs')).sort()
+    const config = JSON.parse(fs.readFileSync(path.join(home, 'runs', runIds.at(-1)!, 'run.json'), 'utf8'))
+    expect(config).toMatchObject({ method: 'lora', params: { max_steps: 1, micro_batch_size: 2, max_length: 256, lora: { r: 4 } } })
+    const check = createCore({ env, home, runs: { warn: () => {} } })
+    try {
+      expect((await check.handlers['projects.get']({ projectId })).settings).toMatchObject({ method: 'full', params: { max_steps: 2 } })
+    } finally {
+      check.close()
+    }
+
+    // What the CPU cannot train is refused before a run exists, with the fix.
+    const fp16 = collectingIo()
+    expect(await runCli(['train', '--project', projectId, '--set', 'precision=fp16', '--cpu'], fp16.io, { env, home })).toBe(1)
+    expect(fp16.err.join('\n')).toContain('This run cannot start on the CPU: fp16 needs a CUDA GPU; on the CPU choose "auto" or fp32.')
+    expect(fs.readdirSync(path.join(home, 'runs'))).toHaveLength(runIds.length)
   })
 
   it('explains bad arguments and bad settings', async () => {
