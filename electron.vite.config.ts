@@ -17,7 +17,9 @@ export default defineConfig({
           // chunk, so chunks and this entry share one folder.
           'token-stats-worker': resolve(__dirname, 'src/main/core/tokens/token-stats-worker.ts'),
           // Model folders are read off the request path (model-catalog-off-thread.ts), the same way.
-          'model-catalog-worker': resolve(__dirname, 'src/main/core/models/model-catalog-worker.ts')
+          'model-catalog-worker': resolve(__dirname, 'src/main/core/models/model-catalog-worker.ts'),
+          // Forked by the export service (src/main/core/exports/llama-cpp-host.ts) beside the chunks.
+          'llama-cpp-process': resolve(__dirname, 'src/main/core/exports/llama-cpp-process.ts')
         },
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' }
       }

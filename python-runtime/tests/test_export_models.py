@@ -3,11 +3,13 @@
 Not tests themselves: helpers, importable by the export tests and runnable as a script:
 
     python tests/test_export_models.py --shape llama|qwen2|smollm2 --run-dir DIR [--train FILE] [--steps N]
+    python tests/test_export_models.py --shape llama|qwen2|smollm2 --base-dir DIR
 
 builds a random-weight model of that architecture in DIR/../base-SHAPE (the real tokenizer files
 from ../shared/data/model-configs, small hidden sizes), writes a run folder DIR with run.json and
 train.jsonl, trains a LoRA adapter on it with the runtime's own `train` command and prints
-{"run_dir", "model_dir"} as JSON. Nothing is downloaded.
+{"run_dir", "model_dir"} as JSON. With --base-dir it only builds the base model there and prints
+{"model_dir"} (the app's own tests then train it through the app). Nothing is downloaded.
 
 Shapes:
 - llama: LlamaForCausalLM, 2 layers, hidden 64, GQA (4 heads, 2 KV heads), untied output, vocab
@@ -127,10 +129,15 @@ def trained_run(shape: str, run_dir: Path, examples: list, steps: int = 40) -> P
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", choices=("llama", "qwen2", "smollm2"), required=True)
-    parser.add_argument("--run-dir", type=Path, required=True)
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--run-dir", type=Path)
+    target.add_argument("--base-dir", type=Path)
     parser.add_argument("--train", type=Path, default=None, help="train.jsonl to use (default: built-in examples)")
     parser.add_argument("--steps", type=int, default=40)
     args = parser.parse_args()
+    if args.base_dir:
+        print(json.dumps({"model_dir": str(build_base_model(args.shape, args.base_dir.resolve()))}))
+        return 0
     examples = ([json.loads(line) for line in args.train.read_text(encoding="utf-8").splitlines() if line.strip()]
                 if args.train else localtune_examples(16))
     run_dir = trained_run(args.shape, args.run_dir.resolve(), examples, args.steps)

@@ -13,6 +13,7 @@ import { inspectCommand } from './commands/inspect'
 import { formatCommand } from './commands/format'
 import { modelsCommand } from './commands/models'
 import { estimateCommand } from './commands/estimate'
+import { exportCommand } from './commands/export'
 import { resolveHome } from '../core/home'
 
 export const commands: readonly CliCommand[] = [
@@ -28,7 +29,8 @@ export const commands: readonly CliCommand[] = [
   runsCommand,
   stopCommand,
   resumeCommand,
-  generateCommand
+  generateCommand,
+  exportCommand
 ]
 
 function overview(): string {

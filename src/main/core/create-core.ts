@@ -3,6 +3,8 @@ import type { ContractHandlers, PythonRuntimeStatus } from '../../shared/contrac
 import { findAppRoot, pythonRuntimeDir } from './app-root'
 import { datasetsHandlers } from './datasets/datasets-handlers'
 import { electronBinaryStatus } from './electron-binary'
+import { ExportService } from './exports/export-service'
+import { exportsHandlers } from './exports/exports-handlers'
 import { EventHub } from './event-hub'
 import { hardwareService, type HardwareServiceOptions } from './estimate/hardware-handlers'
 import { modelsHandlers } from './estimate/models-handlers'
@@ -75,6 +77,7 @@ export function createCore(options: CoreOptions = {}): Core {
   // Created with the core so its recovery runs at every start: runs a crashed LocalTune left
   // behind are marked before anyone lists them.
   const runs = new RunSupervisor({ home, appRoot, db, events, env, runtimeDir, pythonRuntime }, options.runs)
+  const exports = new ExportService({ home, env, runtimeDir, db, events, pythonRuntime: () => pythonRuntime() })
   const machine = hardwareService({ env, events, pythonRuntime: () => pythonRuntime(), ...options.hardware })
 
   const handlers: ContractHandlers = {
@@ -108,7 +111,8 @@ export function createCore(options: CoreOptions = {}): Core {
     ...projectsHandlers({ home, db, runs }),
     ...machine.handlers,
     ...modelsHandlers({ db, env }),
-    ...tokensHandlers({ home, env })
+    ...tokensHandlers({ home, env }),
+    ...exportsHandlers(exports)
   }
 
   return {
@@ -123,6 +127,7 @@ export function createCore(options: CoreOptions = {}): Core {
     pythonRuntime,
     close: () => {
       void machine.close()
+      exports.close()
       runs.close()
       db.close()
     }

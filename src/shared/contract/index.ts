@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { ChannelDefinition, EventStreamDefinition } from './define'
 import { datasetsChannels, datasetsEventStreams } from './datasets'
 import { hardwareChannels, hardwareEventStreams, modelsChannels, tokensChannels } from './estimate'
+import { exportsChannels, exportsEventStreams } from './exports'
 import { projectsChannels } from './projects'
 import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
@@ -10,6 +11,7 @@ import { systemChannels } from './system'
 export * from './datasets'
 export * from './define'
 export * from './estimate'
+export * from './exports'
 export * from './projects'
 export * from './runs'
 export * from './runtime'
@@ -28,7 +30,8 @@ export const channels = {
   ...projectsChannels,
   ...hardwareChannels,
   ...modelsChannels,
-  ...tokensChannels
+  ...tokensChannels,
+  ...exportsChannels
 } satisfies Record<string, ChannelDefinition>
 
 /** Every event stream the core pushes to the renderer. */
@@ -36,7 +39,8 @@ export const eventStreams = {
   ...runtimeEventStreams,
   ...runsEventStreams,
   ...datasetsEventStreams,
-  ...hardwareEventStreams
+  ...hardwareEventStreams,
+  ...exportsEventStreams
 } satisfies Record<string, EventStreamDefinition>
 
 export type Channels = typeof channels
