@@ -8,6 +8,7 @@ import {
   usePromptEdited,
   type PlaygroundSide
 } from '../../stores/playground-store'
+import { ExportAnswer } from './export-answer'
 import { generateSideBySide, parseMaxNewTokens } from './playground-service'
 
 function Answer({ side, title }: { side: PlaygroundSide; title: string }) {
@@ -82,6 +83,7 @@ export function PlaygroundPanel({ results }: { results: RunResults }) {
       <div className="playground-answers">
         <Answer side="tuned" title="Finetuned model" />
         <Answer side="base" title={`Base model (${results.demo ? 'random weights, before training' : 'without the adapter'})`} />
+        <ExportAnswer results={results} />
       </div>
     </section>
   )

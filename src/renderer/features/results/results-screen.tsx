@@ -6,6 +6,7 @@ import { useLiveRunId, useLiveRunSummary } from '../../stores/live-run-store'
 import { useFolderMessage, useRunResults, useRunResultsError, useRunResultsLoading } from '../../stores/run-results-store'
 import { formatBytes, isLiveStatus, statusLabels } from '../runs/run-labels'
 import { CopyButton } from './copy-button'
+import { ExportPanel } from './export-panel'
 import { PlaygroundPanel } from './playground-panel'
 import { loadResults, openRunFolder } from './results-service'
 import './results.css'
@@ -135,6 +136,7 @@ export function ResultsScreen() {
       <OutputFolder results={results} />
       <Snippet results={results} />
       <PlaygroundPanel results={results} />
+      <ExportPanel results={results} />
       <ModelCard card={results.modelCard} />
     </div>
   )
