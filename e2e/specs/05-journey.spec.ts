@@ -74,9 +74,8 @@ test('the whole path with a real CSV: data, model, estimate, project, train, sto
   const results = new ResultsPage(page)
   await train.seeResults.click()
   await expect(results.files).toContainText('README.md')
-  await results.generate.click()
-  await expect(results.tunedAnswer).toHaveAttribute('data-state', 'done', { timeout: 90_000 })
-  expect(((await results.tunedAnswer.locator('pre').textContent()) ?? '').trim().length).toBeGreaterThan(0)
+  await results.instruction.fill('Pretend you are a tour guide in Rome. Describe the Colosseum.')
+  await results.askBoth(90_000)
 
   // A new start of the host finds the project and its run in History.
   await app.restart()

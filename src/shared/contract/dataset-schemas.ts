@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { CsvInspection, CsvPreview } from '../dataset/inspection'
-import { datasetMappingSchema, datasetModeSchema } from '../dataset/mapping'
+import { chatTemplateSpecSchema, datasetMappingSchema, datasetModeSchema } from '../dataset/mapping'
 import type { MappingSuggestion } from '../dataset/mapping-suggestion'
 import type { DatasetRecord, SourceChange } from '../dataset/record'
 import type { DatasetSummary, DatasetValidation } from '../dataset/summary'
@@ -201,6 +201,7 @@ export const datasetSummarySchema = z.object({
   mapping: datasetMappingSchema,
   style: z.enum(['localtune', 'chat-template']),
   promptStartText: z.string().nullable(),
+  chatTemplate: chatTemplateSpecSchema.optional(),
   trainOnResponseOnly: z.boolean(),
   rows: z.object({
     read: z.number().int(),

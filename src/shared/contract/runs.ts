@@ -128,9 +128,51 @@ export const runResultsSchema = z.object({
   /** How to use the result outside LocalTune, ready to copy. */
   snippet: z.object({ language: z.enum(['python', 'shell']), code: z.string(), note: z.string() }).nullable(),
   /** The prompt part of the first training example (chat mode): the playground starts from it. */
-  examplePrompt: z.string().nullable()
+  examplePrompt: z.string().nullable(),
+  /** How the playground asks: 'fields' (instruction + input, chat runs) or 'text' (generic runs). */
+  playgroundInput: z.enum(['fields', 'text']),
+  /** The first training example's instruction and input, when its prompt shows them (LocalTune format). */
+  exampleFields: z.object({ instruction: z.string(), context: z.string() }).nullable()
 })
 export type RunResults = z.infer<typeof runResultsSchema>
+
+/** Which model answers in the playground: the run's finetuned one, or the base it started from. */
+export const playgroundModelSchema = z.enum(['finetuned', 'base'])
+export type PlaygroundModel = z.infer<typeof playgroundModelSchema>
+
+/**
+ * What the person asks. `fields` and `text` are formatted exactly like the training examples
+ * (the same shared formatter, with the run's preamble or chat template); `raw` is a prompt used
+ * as typed, for experts.
+ */
+export const playgroundInputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fields'), instruction: z.string().trim().min(1), context: z.string().default('') }),
+  z.object({ kind: z.literal('text'), text: z.string().min(1) }),
+  z.object({ kind: z.literal('raw'), prompt: z.string().min(1) })
+])
+export type PlaygroundInput = z.infer<typeof playgroundInputSchema>
+
+export const playgroundAnswerSchema = z.object({
+  model: playgroundModelSchema,
+  text: z.string(),
+  /** 'end': the model wrote its end-of-answer token; 'length': it reached max new tokens. */
+  stop: z.enum(['end', 'length']),
+  newTokens: z.number().int(),
+  promptTokens: z.number().int()
+})
+export type PlaygroundAnswer = z.infer<typeof playgroundAnswerSchema>
+
+export const generateResultSchema = z.object({
+  requestId: z.string(),
+  /** The prompt exactly as the model read it (after formatting). */
+  prompt: z.string(),
+  answers: z.array(playgroundAnswerSchema),
+  /** Something the person should know about this answer (e.g. it ran on the CPU because a run holds the GPU). */
+  notice: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  failure: runFailureSchema.nullable()
+})
+export type GenerateResult = z.infer<typeof generateResultSchema>
 
 /** What the demo will do, shown before it starts: data, model, device and a rough time. */
 export const demoPlanSchema = z.object({
@@ -247,15 +289,17 @@ export const runsChannels = {
     response: runResultsSchema
   }),
   'runs.generate': defineChannel({
-    summary: 'Generate text with the finetuned model (or its base) of a run; streams playground.output',
+    summary: "Answer a prompt with a run's finetuned model and/or its base, one after the other; streams playground.output",
     request: runIdRequest.extend({
-      prompt: z.string().min(1),
-      base: z.boolean().default(false),
+      input: playgroundInputSchema,
+      models: z.array(playgroundModelSchema).min(1).max(2).default(['finetuned']),
       maxNewTokens: z.number().int().min(1).max(4096).default(128),
+      /** 0 always picks the most likely token (the same answer every time). */
+      temperature: z.number().min(0).max(5).default(0.7),
       /** Chosen by the caller to match playground.output events; one is made up when absent. */
       requestId: z.string().min(1).optional()
     }),
-    response: z.object({ requestId: z.string(), text: z.string(), exitCode: z.number().int().nullable(), failure: runFailureSchema.nullable() })
+    response: generateResultSchema
   }),
   'runs.resize-terminal': defineChannel({
     summary: "Resize the pseudo-terminal of a running run to the UI's terminal view",
@@ -283,7 +327,7 @@ export const runsEventStreams = {
     payload: z.object({ runId: z.string(), status: runStatusSchema, queuePosition: z.number().int().nullable(), summary: runSummarySchema })
   }),
   'playground.output': defineEventStream({
-    summary: 'Generated text as it streams (deltas, batched); done marks the end of the request',
-    payload: z.object({ requestId: z.string(), runId: z.string(), text: z.string(), done: z.boolean() })
+    summary: "Generated text as it streams (deltas of one model's answer, batched); done marks the end of the request",
+    payload: z.object({ requestId: z.string(), runId: z.string(), model: playgroundModelSchema.nullable().optional(), text: z.string(), done: z.boolean() })
   })
 }

@@ -1,4 +1,4 @@
-import type { DatasetMapping, DatasetMode } from './mapping'
+import type { ChatTemplateSpec, DatasetMapping, DatasetMode } from './mapping'
 import type { InvalidRowReason } from './row-validation'
 import type { ColumnSummary, CsvDelimiter, DatasetProblem, TextEncodingName } from './types'
 import type { ValidationSplit } from './validation-split'
@@ -57,6 +57,8 @@ export interface DatasetSummary {
   /** 'localtune': the built-in ### Instruction / ### Response format; 'chat-template': the model's own template. */
   style: 'localtune' | 'chat-template'
   promptStartText: string | null
+  /** The chat template the examples were rendered with (style 'chat-template'): the playground formats prompts with it. */
+  chatTemplate?: ChatTemplateSpec
   trainOnResponseOnly: boolean
   rows: {
     /** Data rows read from the source CSV. */

@@ -380,6 +380,7 @@ export async function exportTrainingData(options: ExportOptions): Promise<Datase
       mapping: options.mapping,
       style: options.mapping.mode === 'chat' && options.format?.chatTemplate ? 'chat-template' : 'localtune',
       promptStartText: options.format?.promptStartText ?? null,
+      ...(options.mapping.mode === 'chat' && options.format?.chatTemplate ? { chatTemplate: options.format.chatTemplate } : {}),
       trainOnResponseOnly: resolveTrainOnResponseOnly(options.mapping.mode, options.format),
       rows: { read: pass.scan.rowCount, trainable: pass.trainable, dropped: invalid.report.count, train: trainCount, validation: validationCount },
       dropped: invalid.report,

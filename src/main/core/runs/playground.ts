@@ -1,30 +1,25 @@
+import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
+import readline from 'node:readline'
 import type { PythonRuntimeStatus } from '../../../shared/contract'
-import type { RunFailure } from '../../../shared/contract/runs'
+import type { GenerateResult, PlaygroundAnswer, PlaygroundInput, PlaygroundModel, RunFailure } from '../../../shared/contract/runs'
 import { terminalToPlainLines } from '../../../shared/terminal/plain-lines'
 import type { EventHub } from '../event-hub'
 import { runtimeEnvironment } from '../runtime/runtime-env'
 import { UserFacingError } from '../user-facing-error'
 import { OutputBatcher } from './output-batcher'
-import { signalName } from './run-outcome'
+import { formatPlaygroundPrompt, readRunPromptFormat } from './playground-prompt'
 import type { RunRow } from './run-store'
 import { runConfigOf } from './run-summary'
-import { RuntimeProcess } from './runtime-process'
 
 export interface GenerateRequest {
-  prompt: string
-  /** Use the base model without the run's finetuned weights (for side-by-side comparison). */
-  base?: boolean
+  input: PlaygroundInput
+  /** Which models answer, in this order (default: the finetuned one). */
+  models?: PlaygroundModel[]
   maxNewTokens?: number
+  temperature?: number
   /** Matches the playground.output events of this request; made up when absent. */
   requestId?: string
-}
-
-export interface GenerateResult {
-  requestId: string
-  text: string
-  exitCode: number | null
-  failure: RunFailure | null
 }
 
 export interface PlaygroundDeps {
@@ -32,18 +27,26 @@ export interface PlaygroundDeps {
   runtimeDir: string
   events: EventHub
   pythonRuntime(): Promise<PythonRuntimeStatus>
+  /** The run training on this GPU right now, if any (the playground then stays off that GPU). */
+  trainingOnGpu(gpuIndex: number): string | null
 }
 
-// The runtime prints its messages (stderr) before this line and only generated text (stdout)
-// after it; in a pty both arrive on one stream, so this line is where the text starts.
-const textStartsAfter = /Generating with [^\n]*\n/
+/** One line the runtime's `generate --json` writes on stdout. */
+type RuntimeLine =
+  | { type: 'text'; model: PlaygroundModel; text: string }
+  | { type: 'answer'; model: PlaygroundModel; text: string; stop: 'end' | 'length'; new_tokens: number; prompt_tokens: number }
+  | { type: 'failure'; kind: string; message: string; advice: string[] }
+
+const stderrTailLines = 40
 
 /**
- * Tries a run's model: `python -m localtune_runtime generate` in a pty, the generated text
- * pushed as `playground.output` deltas (batched like terminal output) and returned whole.
+ * Tries a run's model: `python -m localtune_runtime generate --json`, a child process whose
+ * stdin takes the request and whose stdout is JSON lines (text deltas, whole answers, a failure).
+ * Data travels on that pipe only; stderr carries what a person reads and is kept for the failure
+ * report. The prompt is formatted with the shared formatter, as the training examples were.
  */
 export class Playground {
-  private readonly running = new Set<RuntimeProcess>()
+  private readonly running = new Set<ReturnType<typeof spawn>>()
 
   constructor(private readonly deps: PlaygroundDeps) {}
 
@@ -54,82 +57,97 @@ export class Playground {
       throw new UserFacingError(python.problem ?? 'No Python with torch was found for the runtime.', { details: python.fix ? [python.fix] : [] })
     }
     const config = runConfigOf(row)
+    const mode = config?.mode ?? 'chat'
+    const { prompt, markup } = formatPlaygroundPrompt(readRunPromptFormat(row.run_dir, mode), request.input)
+    // A model loaded next to a training run on the same GPU takes memory the run counted on:
+    // answer on the CPU instead, and say so.
+    const busyWith = row.gpu_index === null ? null : this.deps.trainingOnGpu(row.gpu_index)
+    const notice = busyWith ? `GPU ${row.gpu_index} is training run ${busyWith}, so this answer was generated on the CPU (slower).` : null
     const env = runtimeEnvironment(this.deps.env, this.deps.runtimeDir, {
       allowDownloads: config?.model.allow_downloads === true,
-      cudaVisibleDevices: row.gpu_index === null ? '' : String(row.gpu_index)
+      cudaVisibleDevices: row.gpu_index === null || busyWith ? '' : String(row.gpu_index)
     })
-    const args = ['-m', 'localtune_runtime', 'generate', '--run-dir', row.run_dir, '--prompt', request.prompt, '--max-new-tokens', String(request.maxNewTokens ?? 128)]
-    if (request.base) args.push('--base')
+    const runtimeRequest = {
+      prompt,
+      markup,
+      models: request.models ?? ['finetuned'],
+      max_new_tokens: request.maxNewTokens ?? 128,
+      temperature: request.temperature ?? 0.7
+    }
+    return this.runGenerate(row, python.executable, env, runtimeRequest, requestId, prompt, notice)
+  }
 
+  private runGenerate(row: RunRow, python: string, env: NodeJS.ProcessEnv, runtimeRequest: object, requestId: string, prompt: string, notice: string | null): Promise<GenerateResult> {
+    const child = spawn(python, ['-m', 'localtune_runtime', 'generate', '--run-dir', row.run_dir, '--json'], { cwd: row.run_dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.running.add(child)
+    const answers: PlaygroundAnswer[] = []
+    let failure: RunFailure | null = null
+    const stderr: string[] = []
+    let batchedModel: PlaygroundModel | null = null
     const batcher = new OutputBatcher({
-      onFlush: (text) => this.deps.events.publish('playground.output', { requestId, runId: row.id, text, done: false })
+      onFlush: (text) => this.deps.events.publish('playground.output', { requestId, runId: row.id, model: batchedModel, text, done: false })
     })
-    let raw = ''
-    let sent = 0
-    let textStart: number | null = null
-    return new Promise<GenerateResult>((resolve) => {
-      const child = new RuntimeProcess({
-        python: python.executable!,
-        args,
-        cwd: row.run_dir,
-        env,
-        size: { cols: 200, rows: 50 },
-        onData: (data) => {
-          raw += data
-          if (textStart === null) {
-            const marker = textStartsAfter.exec(raw)
-            if (!marker) return
-            textStart = marker.index + marker[0].length
-            sent = textStart
-          }
-          // Hold back a lone trailing CR: it may be the first half of the pty's CRLF.
-          const end = raw.endsWith('\r') ? raw.length - 1 : raw.length
-          if (end > sent) {
-            batcher.push(fromTerminal(raw.slice(sent, end)))
-            sent = end
-          }
-        },
-        onExit: ({ exitCode, signal }) => {
-          this.running.delete(child)
-          if (textStart !== null && raw.length > sent) batcher.push(fromTerminal(raw.slice(sent)))
-          batcher.dispose()
-          this.deps.events.publish('playground.output', { requestId, runId: row.id, text: '', done: true })
-          const text = textStart === null ? '' : fromTerminal(raw.slice(textStart))
-          const failure = exitCode === 0 && signal === null ? null : describeFailure(raw, exitCode, signal)
-          resolve({ requestId, text, exitCode, failure })
+
+    const lines = readline.createInterface({ input: child.stdout })
+    lines.on('line', (line) => {
+      const parsed = parseRuntimeLine(line)
+      if (!parsed) return
+      if (parsed.type === 'text') {
+        if (batchedModel !== parsed.model) {
+          batcher.flush()
+          batchedModel = parsed.model
         }
-      })
-      this.running.add(child)
+        batcher.push(parsed.text)
+      } else if (parsed.type === 'answer') {
+        answers.push({ model: parsed.model, text: parsed.text, stop: parsed.stop, newTokens: parsed.new_tokens, promptTokens: parsed.prompt_tokens })
+      } else {
+        failure = { message: parsed.message, kind: parsed.kind, advice: parsed.advice, exitCode: null, signal: null, outputTail: [] }
+      }
+    })
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (chunk: string) => {
+      stderr.push(...terminalToPlainLines(chunk).filter((line) => line.trim()))
+      if (stderr.length > stderrTailLines * 2) stderr.splice(0, stderr.length - stderrTailLines)
+    })
+    child.stdin.on('error', () => undefined) // a runtime that fails at start closes stdin early; its exit says why
+    child.stdin.end(JSON.stringify(runtimeRequest))
+
+    return new Promise<GenerateResult>((resolve) => {
+      let settled = false
+      const finish = (exitCode: number | null, signal: NodeJS.Signals | null, spawnError: Error | null) => {
+        if (settled) return
+        settled = true
+        this.running.delete(child)
+        batcher.flush()
+        batcher.dispose()
+        this.deps.events.publish('playground.output', { requestId, runId: row.id, model: null, text: '', done: true })
+        const outputTail = stderr.slice(-stderrTailLines)
+        let result: RunFailure | null = failure ? { ...(failure as RunFailure), exitCode, outputTail } : null
+        if (!result && spawnError) result = { message: `The runtime could not be started: ${spawnError.message}`, kind: null, advice: [], exitCode, signal: null, outputTail }
+        if (!result && (exitCode !== 0 || signal !== null)) {
+          const how = signal ? `was ended by ${signal}` : `exited with code ${exitCode ?? 'unknown'}`
+          result = { message: `Generation ${how}; its last lines are below.`, kind: null, advice: [], exitCode, signal, outputTail }
+        }
+        resolve({ requestId, prompt, answers, notice, exitCode, failure: result })
+      }
+      child.on('error', (error) => finish(null, null, error))
+      // 'close' comes after stdout ended, so every line has been read by then.
+      child.on('close', (code, signal) => finish(code, signal, null))
     })
   }
 
   /** Ends generations still going (the app is closing). */
   close(): void {
-    for (const child of this.running) child.signal('SIGKILL')
+    for (const child of this.running) child.kill('SIGKILL')
     this.running.clear()
   }
 }
 
-/** The pty turns each LF into CRLF; the text the model wrote had LF. */
-function fromTerminal(text: string): string {
-  return text.replace(/\r\n/g, '\n')
-}
-
-/** The runtime prints failures as "error (kind): message" followed by "  - advice" lines. */
-function describeFailure(raw: string, exitCode: number | null, signal: number | null): RunFailure {
-  const lines = terminalToPlainLines(raw)
-  const at = lines.findIndex((line) => /^error \([a-z_]+\): /.test(line))
-  const outputTail = lines.filter((line) => line.trim()).slice(-40)
-  if (at !== -1) {
-    const match = /^error \(([a-z_]+)\): (.*)$/.exec(lines[at] ?? '')
-    const advice: string[] = []
-    for (const line of lines.slice(at + 1)) {
-      const tip = /^\s+- (.*)$/.exec(line)
-      if (!tip) break
-      advice.push(tip[1] ?? '')
-    }
-    return { message: match?.[2] ?? 'Generation failed.', kind: match?.[1] ?? null, advice, exitCode, signal: signalName(signal), outputTail }
+function parseRuntimeLine(line: string): RuntimeLine | null {
+  try {
+    const value = JSON.parse(line) as RuntimeLine
+    return value && typeof value === 'object' && typeof value.type === 'string' ? value : null
+  } catch {
+    return null // not ours: the runtime writes only JSON lines here, but a library might print
   }
-  const how = signal ? `was ended by ${signalName(signal)}` : `exited with code ${exitCode ?? 'unknown'}`
-  return { message: `Generation ${how}; its last lines are below.`, kind: null, advice: [], exitCode, signal: signalName(signal), outputTail }
 }

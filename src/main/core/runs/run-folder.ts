@@ -4,10 +4,13 @@ import path from 'node:path'
 import type { RunSettings } from '../../../shared/contract/runs'
 import { parseRunConfig, RUN_CONFIG_SCHEMA_VERSION, type RunConfig } from '../../../shared/run-config/run-config-schema'
 import { UserFacingError } from '../user-facing-error'
+import { summaryFileName } from '../datasets/training-export'
 
 export const runConfigFile = 'run.json'
 export const trainFile = 'train.jsonl'
 export const validFile = 'valid.jsonl'
+/** The dataset's summary, copied beside the examples. */
+export const datasetSummaryFile = summaryFileName
 
 export function runsRoot(home: string): string {
   return path.join(home, 'runs')
@@ -66,6 +69,10 @@ export function createRunFolder(options: { home: string; runId: string; config: 
   fs.copyFileSync(options.trainJsonl, path.join(runDir, trainFile))
   if (options.validJsonl) fs.copyFileSync(options.validJsonl, path.join(runDir, validFile))
   fs.writeFileSync(path.join(runDir, runConfigFile), `${JSON.stringify(options.config, null, 2)}\n`)
+  // How the examples were formatted (mode, preamble, chat template): the playground formats a
+  // prompt the same way. Written by `localtune format` and the app beside train.jsonl.
+  const summary = path.join(path.dirname(options.trainJsonl), datasetSummaryFile)
+  if (fs.existsSync(summary)) fs.copyFileSync(summary, path.join(runDir, datasetSummaryFile))
   return runDir
 }
 

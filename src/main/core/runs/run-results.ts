@@ -8,6 +8,7 @@ import { trainFile } from './run-folder'
 import type { RunRow } from './run-store'
 import { TINY_DEMO_MODEL_ID } from '../../../shared/run-config/run-config-schema'
 import { runConfigOf, runStatusOf } from './run-summary'
+import { fieldsOfLocalTunePrompt } from './playground-prompt'
 
 export const finalDirName = 'final'
 
@@ -74,8 +75,11 @@ export function runResults(row: RunRow, runtimeDir: string): RunResults {
     files,
     totalBytes: files.reduce((sum, file) => sum + file.bytes, 0),
     modelCard,
-    examplePrompt: config ? examplePrompt(row.run_dir, config.mode) : null
+    examplePrompt: config ? examplePrompt(row.run_dir, config.mode) : null,
+    playgroundInput: config?.mode === 'generic' ? ('text' as const) : ('fields' as const),
+    exampleFields: null as { instruction: string; context: string } | null
   }
+  if (config?.mode === 'chat' && base.examplePrompt) base.exampleFields = fieldsOfLocalTunePrompt(base.examplePrompt)
   if (!hasOutput || !config) return { ...base, snippet: null }
   const prompt = base.examplePrompt ?? examplePrompt(row.run_dir, config.mode)
   if (demo) {

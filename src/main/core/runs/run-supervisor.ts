@@ -26,10 +26,11 @@ import { checkpointSteps, eventsFile, parseEventLines, rejectedLineNote, RunEven
 import { EventsTail } from './events-tail'
 import { OutputBatcher } from './output-batcher'
 import { OutputLog, outputLogFile, outputTailLines, readLogTail } from './output-log'
-import { Playground, type GenerateRequest, type GenerateResult } from './playground'
+import type { GenerateResult } from '../../../shared/contract/runs'
+import { Playground, type GenerateRequest } from './playground'
 import { isSameProcessAlive, processStartTime } from './process-liveness'
-import { buildRunConfig, createRunFolder, newRunId, readRunConfigFile, runsRoot } from './run-folder'
 import { runStartProblem } from './run-start-check'
+import { buildRunConfig, createRunFolder, newRunId, readRunConfigFile, runsRoot } from './run-folder'
 import { demoCsvName, demoRunSettings, prepareDemoData } from './demo-run'
 import { RunHistory } from './run-history'
 import { rebuildRunIndex } from './run-index-rebuild'
@@ -81,7 +82,6 @@ export interface StartRunRequest {
   datasetLabel?: string | null
 }
 
-/** One attempt of a run this supervisor is running: from launch to the exit of its process. */
 /** What "Run again with changes" may change besides params; absent keeps the earlier run's. */
 export interface RunAgainChanges {
   method?: TrainingMethod
@@ -89,6 +89,7 @@ export interface RunAgainChanges {
   merge?: boolean
 }
 
+/** One attempt of a run this supervisor is running: from launch to the exit of its process. */
 interface ActiveRun {
   runId: string
   runDir: string
@@ -147,7 +148,10 @@ export class RunSupervisor {
   ) {
     this.store = new RunStore(deps.db)
     this.history = new RunHistory(deps.db)
-    this.playground = new Playground(deps)
+    this.playground = new Playground({
+      ...deps,
+      trainingOnGpu: (gpuIndex) => this.store.withStatus(['running', 'stopping']).find((row) => row.gpu_index === gpuIndex)?.id ?? null
+    })
     this.ingest = new RunEventIngest(deps.db)
     this.stopTimeoutMs = options.stopTimeoutMs ?? 60_000
     this.warn = options.warn ?? ((message) => console.warn(message))
@@ -171,13 +175,13 @@ export class RunSupervisor {
     const validJsonl = request.validJsonl ?? null
     const config = buildRunConfig(runId, request.settings, validJsonl !== null)
     const device = request.device ?? (await this.defaultDevice())
+    // Refused here, before a folder or row exists: a run that cannot start is not a failed run.
+    const problem = runStartProblem(request.settings, device, await this.deps.pythonRuntime())
+    if (problem) throw new UserFacingError(problem, { code: 'invalid_request', details: ['method', 'params.precision', 'device'] })
     const projectId = request.projectId ?? null
     if (projectId !== null && !this.deps.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) {
       throw new UserFacingError(`There is no project "${projectId}". Pick one from the app's project list.`, { code: 'not_found' })
     }
-    // Refused here, before a folder or row exists: a run that cannot start is not a failed run.
-    const problem = runStartProblem(request.settings, device, await this.deps.pythonRuntime())
-    if (problem) throw new UserFacingError(problem, { code: 'invalid_request', details: ['method', 'params.precision', 'device'] })
     const runDir = createRunFolder({ home: this.deps.home, runId, config, trainJsonl: request.trainJsonl, validJsonl })
     const now = nowIso()
     this.store.insert({
@@ -431,7 +435,7 @@ export class RunSupervisor {
     return runResults(this.requireRow(runId), this.deps.runtimeDir)
   }
 
-  /** Generates with the run's finetuned model (or its base); text streams as playground.output. */
+  /** Answers with the run's finetuned model and/or its base; text streams as playground.output. */
   generate(runId: string, request: GenerateRequest): Promise<GenerateResult> {
     this.assertOpen()
     return this.playground.generate(this.requireRow(runId), request)

@@ -37,7 +37,7 @@ export function runsHandlers(runs: RunSupervisor): RunsHandlers {
       return { deleted: true as const }
     },
     'runs.results': async ({ runId }) => runs.runResults(runId),
-    'runs.generate': async ({ runId, prompt, base, maxNewTokens, requestId }) => runs.generate(runId, { prompt, base, maxNewTokens, requestId }),
+    'runs.generate': async ({ runId, input, models, maxNewTokens, temperature, requestId }) => runs.generate(runId, { input, models, maxNewTokens, temperature, requestId }),
     'runs.resize-terminal': async ({ runId, cols, rows }) => ({ resized: runs.resizeTerminal(runId, cols, rows) }),
     'runs.output-tail': async ({ runId, maxBytes }) => runs.outputTail(runId, maxBytes)
   }

@@ -1,6 +1,6 @@
-import type { EventPayloadOf } from '../../../shared/contract'
+import type { EventPayloadOf, PlaygroundInput } from '../../../shared/contract'
 import { invoke, subscribe } from '../../api/client'
-import { playgroundActions, type PlaygroundSide } from '../../stores/playground-store'
+import { playgroundActions } from '../../stores/playground-store'
 import { messageOf } from '../runs/run-labels'
 
 /** The playground's max-new-tokens input, if it is a number the core accepts. */
@@ -9,35 +9,38 @@ export function parseMaxNewTokens(text: string): number | null {
   return Number.isInteger(value) && value >= 1 && value <= 4096 ? value : null
 }
 
-async function generateOne(runId: string, side: PlaygroundSide, prompt: string, maxNewTokens: number): Promise<void> {
-  const requestId = crypto.randomUUID()
-  const actions = playgroundActions()
-  actions.generationStarted(side, requestId)
-  try {
-    const result = await invoke('runs.generate', { runId, prompt, base: side === 'base', maxNewTokens, requestId })
-    const error = result.failure ? [result.failure.message, ...result.failure.advice].join('\n') : null
-    actions.generationFinished(requestId, { text: result.text, error })
-  } catch (error) {
-    actions.generationFinished(requestId, { text: '', error: messageOf(error) })
-  }
+/** The question as the core takes it, or null while it is incomplete. */
+export function playgroundInput(): PlaygroundInput | null {
+  const { askMode, instruction, context, text, rawPrompt } = playgroundActions()
+  if (askMode === 'fields') return instruction.trim() ? { kind: 'fields', instruction, context } : null
+  if (askMode === 'text') return text ? { kind: 'text', text } : null
+  return rawPrompt ? { kind: 'raw', prompt: rawPrompt } : null
 }
 
 /**
- * Generates with the finetuned model and with its base model side by side, each streaming its
- * text as `playground.output` deltas; the final answer replaces the streamed one (same text,
- * complete even if a delta was missed).
+ * Asks the finetuned model, then the base model, in one request (one runtime process, one model
+ * load when the finetuned weights are an adapter). Each answer streams as `playground.output`
+ * deltas; the final answers replace the streamed text (same text, complete even if a delta was
+ * missed).
  */
 export async function generateSideBySide(runId: string): Promise<void> {
-  const { prompt, maxNewTokens } = playgroundActions()
-  const tokens = parseMaxNewTokens(maxNewTokens) ?? 128
-  if (!prompt.trim()) return
+  const input = playgroundInput()
+  const tokens = parseMaxNewTokens(playgroundActions().maxNewTokens) ?? 128
+  if (!input) return
+  const requestId = crypto.randomUUID()
+  const actions = playgroundActions()
+  actions.generationStarted(requestId)
   const unsubscribe = subscribe((event, payload) => {
     if (event !== 'playground.output') return
     const output = payload as EventPayloadOf<'playground.output'>
-    if (output.runId === runId && output.text) playgroundActions().textStreamed(output.requestId, output.text)
+    if (output.requestId === requestId && output.text && output.model) playgroundActions().textStreamed(requestId, output.model, output.text)
   })
   try {
-    await Promise.all([generateOne(runId, 'tuned', prompt, tokens), generateOne(runId, 'base', prompt, tokens)])
+    const result = await invoke('runs.generate', { runId, input, models: ['finetuned', 'base'], maxNewTokens: tokens, requestId })
+    const error = result.failure ? [result.failure.message, ...result.failure.advice].join('\n') : null
+    actions.generationFinished(requestId, { prompt: result.prompt, notice: result.notice, answers: result.answers, error })
+  } catch (error) {
+    actions.generationFinished(requestId, { prompt: null, notice: null, answers: [], error: messageOf(error) })
   } finally {
     unsubscribe()
   }

@@ -10,7 +10,7 @@ export async function loadResults(runId: string): Promise<void> {
   try {
     const results = await invoke('runs.results', { runId })
     actions.resultsLoaded(results)
-    playgroundActions().playgroundOpened(runId, results.examplePrompt)
+    playgroundActions().playgroundOpened(results)
   } catch (error) {
     actions.resultsFailed(messageOf(error))
   }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ExampleWriterThread } from '../../../../src/main/core/datasets/example-file-writer'
 import { jsonLine } from '../../../../src/main/core/datasets/training-export'
+import type { FormattedExample } from '../../../../src/shared/dataset/formatted-example'
 
 let dir: string
 beforeEach(() => {
@@ -36,7 +37,11 @@ describe('ExampleFileWriter (JSON encoding on a worker thread)', () => {
       for (let i = 0; i < 20_000; i++) {
         const chat = { prompt: randomText(i, i % 100), response: randomText(i + 7, i % 200) }
         // every fifth chat example comes from a chat template and carries its markup ranges
-        const example = i % 3 === 0 ? { text: randomText(i, i % 300) } : i % 5 === 1 ? { ...chat, markup: [[0, i % 7] as [number, number], [i % 7, 40]] } : chat
+        const markup: Array<[number, number]> = [
+          [0, i % 7],
+          [i % 7, 40]
+        ]
+        const example: FormattedExample = i % 3 === 0 ? { text: randomText(i, i % 300) } : i % 5 === 1 ? { ...chat, markup } : chat
         writer.addExample(example, i + 1)
         expected.push(jsonLine(example, i + 1))
         if (i % 5000 === 0) await writer.flush()
