@@ -25,7 +25,7 @@ from typing import List, Optional
 import torch
 
 from .data import DataPosition
-from .failures import RunFailure
+from .failures import RunFailure, describe_disk_error, ensure_free_space, is_disk_error
 from .tensor_files import read_torch_tensors
 
 CHECKPOINTS_DIR = "checkpoints"
@@ -78,12 +78,35 @@ def latest_checkpoint(checkpoints_dir: Path) -> Optional[Path]:
     return found[-1] if found else None
 
 
+def checkpoint_bytes(optimizer) -> int:
+    """About what a checkpoint takes on disk: the trainable weights and Adam's two moments of each,
+    plus room for the small files."""
+    trainable = sum(p.numel() * p.element_size() for group in optimizer.param_groups for p in group["params"])
+    return 3 * trainable + 1024 * 1024
+
+
 def save_checkpoint(checkpoints_dir: Path, *, step: int, total_steps: int, backend, optimizer,
                     scaler, position: DataPosition, history: TrainHistory, schedule: dict,
                     fingerprint: dict, keep: int) -> Path:
-    checkpoints_dir.mkdir(parents=True, exist_ok=True)
-    final = checkpoints_dir / f"step-{step}"
     partial = checkpoints_dir / f".step-{step}.partial"
+    try:
+        checkpoints_dir.mkdir(parents=True, exist_ok=True)
+        # Checked first: a checkpoint cut short by a full disk costs the space and saves nothing.
+        ensure_free_space(checkpoints_dir, checkpoint_bytes(optimizer), f"the checkpoint at step {step}", step=step)
+        return _write_checkpoint(checkpoints_dir, partial, step=step, total_steps=total_steps, backend=backend,
+                                 optimizer=optimizer, scaler=scaler, position=position, history=history,
+                                 schedule=schedule, fingerprint=fingerprint, keep=keep)
+    except Exception as error:  # noqa: BLE001 - a disk failure gets its own message; the rest goes on up
+        if not is_disk_error(error):
+            raise
+        shutil.rmtree(partial, ignore_errors=True)  # give back what the half-written checkpoint took
+        raise describe_disk_error(error, step, partial) from None
+
+
+def _write_checkpoint(checkpoints_dir: Path, partial: Path, *, step: int, total_steps: int, backend, optimizer,
+                      scaler, position: DataPosition, history: TrainHistory, schedule: dict,
+                      fingerprint: dict, keep: int) -> Path:
+    final = checkpoints_dir / f"step-{step}"
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir()

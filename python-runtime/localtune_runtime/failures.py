@@ -7,11 +7,15 @@ CUDA out-of-memory, which `describe_out_of_memory` turns into advice with the me
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+from pathlib import Path
 from typing import Iterable, Optional
 
 ERROR_KINDS = (
     "config", "data", "model_files", "tokenizer", "out_of_memory",
-    "unsupported_precision", "missing_package", "interrupted", "internal",
+    "unsupported_precision", "missing_package", "interrupted", "disk", "internal",
 )
 
 
@@ -97,3 +101,97 @@ def gpu_memory_figures() -> Optional[dict]:
         }
     except Exception:  # figures are a courtesy; never let them hide the real error
         return None
+
+
+# What each errno means for a person whose run could not write its files. A full or read-only
+# disk is not a bug in LocalTune, and the message must say which path and what to do.
+_DISK_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    getattr(errno, "EDQUOT", -1): "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission is denied",
+    errno.EPERM: "the operation is not permitted",
+    errno.EIO: "the disk reported an input/output error",
+}
+
+
+def _format_bytes(count: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"
+
+
+def free_bytes(path: Path) -> Optional[int]:
+    """Free space for this user on the disk that holds `path` (or its nearest existing parent)."""
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return shutil.disk_usage(probe).free
+    except OSError:
+        return None
+
+
+def _os_error_in(error: BaseException) -> Optional[OSError]:
+    """The OSError behind `error`: itself, or what it was raised from (torch wraps failed writes)."""
+    seen = 0
+    current: Optional[BaseException] = error
+    while current is not None and seen < 8:
+        if isinstance(current, OSError) and current.errno in _DISK_ERRNOS:
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None
+
+
+def is_disk_error(error: BaseException) -> bool:
+    """A failed write to a full, read-only or unwritable disk (also as torch reports it)."""
+    if _os_error_in(error) is not None:
+        return True
+    # torch.save reports a full disk as RuntimeError("... file write failed"), without the errno.
+    return isinstance(error, RuntimeError) and "file write failed" in str(error)
+
+
+def _disk_advice(code: Optional[int], folder: Path) -> list:
+    free = free_bytes(folder)
+    free_text = f" ({_format_bytes(free)} free now)" if free is not None else ""
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) or code is None:
+        return [f"Free space on the disk that holds {folder}{free_text}: delete runs you no longer need "
+                "in History (checkpoints take the most), then resume; the run continues from its last checkpoint.",
+                "Or set LOCALTUNE_HOME to a folder on a disk with more space for new runs."]
+    if code == errno.EROFS:
+        return [f"{folder} is on a read-only file system: remount it read-write, or set LOCALTUNE_HOME "
+                "to a writable folder, then resume."]
+    if code in (errno.EACCES, errno.EPERM):
+        return [f"Make {folder} writable for this user (check its owner and permissions), then resume."]
+    return [f"Check the disk that holds {folder} (system log, SMART status) or the network drive it is on, then resume."]
+
+
+def describe_disk_error(error: BaseException, step: Optional[int], fallback_path: Optional[Path] = None) -> RunFailure:
+    """The failure of a write to the disk, naming the path, the errno and what to do."""
+    os_error = _os_error_in(error)
+    code = os_error.errno if os_error is not None else None
+    path = Path(os_error.filename) if os_error is not None and os_error.filename else fallback_path
+    reason = _DISK_ERRNOS.get(code, "the disk is probably full") if code is not None else "the disk is probably full"
+    where = f" {path}" if path is not None else ""
+    name = f" ({errno.errorcode.get(code, code)}, errno {code})" if code is not None else ""
+    when = f" at step {step}" if step is not None else ""
+    message = f"Writing{where} failed{when}: {reason}{name}."
+    folder = path.parent if path is not None and not path.is_dir() else (path or Path(os.getcwd()))
+    return RunFailure("disk", message, _disk_advice(code, folder), step=step)
+
+
+def ensure_free_space(folder: Path, needed_bytes: int, what: str, step: Optional[int] = None) -> None:
+    """Fails with a clear `disk` failure before writing `what` when the disk has less than it needs.
+
+    Better to stop before a checkpoint than to leave half of one and a full disk."""
+    free = free_bytes(folder)
+    if free is None or free >= needed_bytes:
+        return
+    raise RunFailure(
+        "disk",
+        f"Not enough free space in {folder} for {what}: it needs about {_format_bytes(needed_bytes)} "
+        f"and the disk has {_format_bytes(free)} free.",
+        _disk_advice(errno.ENOSPC, Path(folder)), step=step)

@@ -30,7 +30,8 @@ from .config import FINAL_DIR, ConfigError, RunConfig, load_run_config, peek_run
 from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate,
                    read_records, tokenize_records)
 from .events import EVENTS_FILE, EventLog
-from .failures import RunFailure, config_failure, describe_out_of_memory, is_out_of_memory
+from .failures import (RunFailure, config_failure, describe_disk_error, describe_out_of_memory, ensure_free_space,
+                       is_disk_error, is_out_of_memory)
 from .model_card import TrainingOutcome, write_model_card
 from .precision import choose_compute, gpu_memory, peak_memory
 from .runtime_lock import lock_for_started_event
@@ -79,6 +80,9 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
                 error, where.step, where.config.method if where.config else "lora",
                 p.micro_batch_size if p else 1, p.max_length if p else 0,
                 p.gradient_checkpointing if p else False)
+        elif is_disk_error(error):
+            # A full or read-only disk is the machine's state, not a bug: name the path and the fix.
+            failure = describe_disk_error(error, where.step, run_dir)
         else:
             terminal.say(traceback.format_exc().rstrip())
             failure = RunFailure("internal", f"Unexpected error: {type(error).__name__}: {error}",
@@ -246,6 +250,9 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
         evaluate_now()
     outputs, final_dir = None, run_dir / FINAL_DIR
     if step > 0:
+        # The final weights: the adapter, or every weight for full finetuning and a merged model (16-bit).
+        needed = (total_params * 2 if config.merge or config.method == "full" else trainable_params * 4) + (16 << 20)
+        ensure_free_space(run_dir, needed, f"the final model in {FINAL_DIR}/", step=step)
         if final_dir.exists():
             shutil.rmtree(final_dir)
         final_dir.mkdir()

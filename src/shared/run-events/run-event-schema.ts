@@ -26,7 +26,8 @@ const envelope = {
   demo: z.boolean().optional()
 }
 
-export const errorKindSchema = z.enum(['config', 'data', 'model_files', 'tokenizer', 'out_of_memory', 'unsupported_precision', 'missing_package', 'interrupted', 'internal'])
+// disk: a write failed on a full, read-only or unwritable disk (the path and errno are in the message).
+export const errorKindSchema = z.enum(['config', 'data', 'model_files', 'tokenizer', 'out_of_memory', 'unsupported_precision', 'missing_package', 'interrupted', 'disk', 'internal'])
 export type ErrorKind = z.infer<typeof errorKindSchema>
 
 export const finishedStatusSchema = z.enum(['completed', 'stopped', 'failed'])
