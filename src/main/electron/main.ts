@@ -1,7 +1,8 @@
-import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron'
 import type { ContractHandlers } from '../../shared/contract'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { appIndexUrl, appScheme, isAppUrl as isAppPage, resolveAppRequest } from './app-protocol'
 import { channelNames, rendererContentSecurityPolicy } from '../../shared/contract'
 import { dispatchContractCall } from '../core/contract-dispatch'
 import { createCore } from '../core/create-core'
@@ -9,13 +10,16 @@ import { UserFacingError } from '../core/user-facing-error'
 import { lockDownSession, lockDownWindow } from './window-security'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const rendererIndex = path.join(here, '..', 'renderer', 'index.html')
-const rendererUrl = pathToFileURL(rendererIndex).href
+const rendererDir = path.join(here, '..', 'renderer')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
 
 function isAppUrl(url: string): boolean {
-  return url === rendererUrl || url.startsWith(`${rendererUrl}#`) || (devServerUrl !== undefined && url.startsWith(devServerUrl))
+  return isAppPage(url, devServerUrl)
 }
+
+// The app is served from app://localtune (see app-protocol.ts), not file://. Registered before
+// ready, as Electron requires; "standard" and "secure" give it a real origin with fetch and CSP.
+protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
 
 /** Only our own page, in our own window, may call the contract. */
 function senderIsTrusted(event: IpcMainInvokeEvent, windows: Set<number>): boolean {
@@ -29,6 +33,15 @@ void app.whenReady().then(() => {
   const core = createCore()
   const trustedWindows = new Set<number>()
   lockDownSession(session.defaultSession, rendererContentSecurityPolicy)
+  protocol.handle(appScheme, async (request) => {
+    const answer = resolveAppRequest(rendererDir, request.url)
+    if (answer.status !== 200) return new Response(answer.message, { status: answer.status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+    const file = await net.fetch(pathToFileURL(answer.file).href)
+    return new Response(file.body, {
+      status: 200,
+      headers: { 'Content-Type': answer.contentType, 'Content-Security-Policy': rendererContentSecurityPolicy, 'X-Content-Type-Options': 'nosniff' }
+    })
+  })
 
   // The desktop can show a run's folder in the file manager; the core only knows which folder.
   // The path comes from the run's row, never from the renderer.
@@ -74,8 +87,7 @@ void app.whenReady().then(() => {
   trustedWindows.add(window.webContents.id)
   lockDownWindow(window, isAppUrl)
   window.once('ready-to-show', () => window.show())
-  if (devServerUrl) void window.loadURL(devServerUrl)
-  else void window.loadFile(rendererIndex)
+  void window.loadURL(devServerUrl ?? appIndexUrl)
 
   app.on('window-all-closed', () => {
     // Let running trainings finish their step and save a checkpoint before the app goes away.

@@ -1,4 +1,5 @@
 import { shell, type BrowserWindow, type Session } from 'electron'
+import { installNavigationGuards, type NavigationSource } from './navigation-guards'
 
 /** Links the app may open in the user's browser; everything else is refused. */
 const externalLinkAllowlist = [/^https:\/\/huggingface\.co\//, /^https:\/\/pytorch\.org\//, /^https:\/\/github\.com\/localtune\//]
@@ -9,16 +10,16 @@ export function isAllowedExternalLink(url: string): boolean {
 
 /**
  * The Electron security checklist applied to one window and its session: no new windows, no
- * navigation away from the app, no permissions, external links only from the allowlist.
+ * navigation (or redirect, or frame navigation) away from the app, no permissions, external links
+ * only from the allowlist.
  */
 export function lockDownWindow(window: BrowserWindow, isAppUrl: (url: string) => boolean): void {
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (isAllowedExternalLink(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
-  window.webContents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault()
-  })
+  // will-navigate, will-redirect and will-frame-navigate: a redirect or a frame can leave the app too.
+  installNavigationGuards(window.webContents as NavigationSource, isAppUrl)
   window.webContents.on('will-attach-webview', (event) => event.preventDefault())
 }
 
