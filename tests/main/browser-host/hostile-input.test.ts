@@ -82,10 +82,14 @@ describe('browser host under hostile input', () => {
     expect(declared.status).toBe(413)
     expect(((await declared.json()) as { error: { message: string } }).error.message).toContain('8 MiB')
     // Chunked: no length up front, so the limit trips while reading.
-    const chunks = async function* () {
-      for (let i = 0; i < 9; i++) yield new Uint8Array(1024 * 1024).fill(0x20)
-    }
-    const streamed = await fetch(`${t.host.origin}/api/runs.list`, { method: 'POST', headers: ownPageHeaders(t.host), body: ReadableStream.from(chunks()), duplex: 'half' } as RequestInit)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 9) controller.enqueue(new Uint8Array(1024 * 1024).fill(0x20))
+        else controller.close()
+      }
+    })
+    const streamed = await fetch(`${t.host.origin}/api/runs.list`, { method: 'POST', headers: ownPageHeaders(t.host), body, duplex: 'half' } as RequestInit)
     expect(streamed.status).toBe(413)
     expect(await hostAnswers(t.host)).toBe(true)
   })
