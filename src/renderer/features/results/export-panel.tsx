@@ -1,5 +1,5 @@
 import { useEffect, useId } from 'react'
-import { exportFormatLabels, exportFormatSchema, ggufQuantLabels, ggufQuantSchema, type ExportRecord, type RunResults } from '../../../shared/contract'
+import { exportFormatLabels, ggufQuantLabels, ggufQuantSchema, type ExportFormat, type ExportRecord, type RunResults } from '../../../shared/contract'
 import {
   exportActions,
   useExportChoice,
@@ -15,6 +15,9 @@ import { loadExports, planExport, startExport } from './export-service'
 import './export-panel.css'
 
 const stageLabels = { plan: 'Preparing', load: 'Loading the trained model', reference: 'Answering the reference prompts', write: 'Writing', verify: 'Verifying', done: 'Done' } as const
+
+// GGUF first: it is what people run their models with (Ollama, LM Studio, llama.cpp).
+const formatOrder: ExportFormat[] = ['gguf', 'merged', 'adapter']
 
 const statusLabels = { same: 'verified', close: 'verified (close)', different: 'answers differ', failed: 'not verified' } as const
 
@@ -185,7 +188,7 @@ export function ExportPanel({ results }: { results: RunResults }) {
         }}
       >
         <fieldset className="export-formats" aria-label="Export format" disabled={running}>
-          {exportFormatSchema.options.map((format) => (
+          {formatOrder.map((format) => (
             <label key={format} className="small">
               <input type="radio" name="export-format" value={format} checked={choice.format === format} onChange={() => exportActions().choiceChanged({ format })} /> {exportFormatLabels[format]}
             </label>
