@@ -69,11 +69,13 @@ def test_a_dataset_shorter_than_one_batch(tmp_path):
     assert any("micro_batch_size to 3" in tip for tip in error["advice"])
 
 
-def test_prompts_longer_than_max_length(tmp_path):
-    examples = [{"prompt": "x" * 100, "response": "y"} for _ in range(4)]
+def test_responses_longer_than_max_length(tmp_path):
+    """A cut answer would teach the model to stop mid-answer: such examples are left out, and
+    when none is left the run says why. (A long prompt only loses its start: see test_data.)"""
+    examples = [{"prompt": "x", "response": "y" * 100} for _ in range(4)]
     run_dir = make_run(tmp_path / "r", train=examples, params={**SMALL, "max_length": 32})
     code, error, _ = run_in_process(run_dir)
-    assert code == 1 and error["kind"] == "data"
+    assert code == 1 and error["kind"] == "data" and "4 have a response longer" in error["message"]
     assert any("max_length" in tip for tip in error["advice"])
 
 
