@@ -88,6 +88,12 @@ test('export a trained run to GGUF from the Results screen and see it verified i
   await page.getByTestId('answer-gguf').scrollIntoViewIfNeeded()
   expect(await results.askExport()).toBe(expected)
 
+  // The run's settings as an AutoTrain Advanced config, beside the texts it trained on.
+  await results.exportPanel().getByRole('button', { name: 'Save settings as an AutoTrain config' }).click()
+  await results.exportPanel().locator('summary', { hasText: 'config.yml' }).click()
+  await expect(page.getByTestId('autotrain-yaml')).toContainText('task: llm-sft')
+  await expect(page.getByTestId('autotrain-yaml')).toContainText(`base_model: ${modelDir}`)
+
   // The export is remembered: a new start of the host shows it again.
   await app.restart()
   const again = new HistoryPage(app.page)

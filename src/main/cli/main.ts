@@ -14,6 +14,7 @@ import { formatCommand } from './commands/format'
 import { modelsCommand } from './commands/models'
 import { estimateCommand } from './commands/estimate'
 import { exportCommand } from './commands/export'
+import { importAutoTrainCommand } from './commands/import-autotrain'
 import { resolveHome } from '../core/home'
 
 export const commands: readonly CliCommand[] = [
@@ -30,7 +31,8 @@ export const commands: readonly CliCommand[] = [
   stopCommand,
   resumeCommand,
   generateCommand,
-  exportCommand
+  exportCommand,
+  importAutoTrainCommand
 ]
 
 function overview(): string {

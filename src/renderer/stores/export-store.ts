@@ -26,6 +26,13 @@ export interface ExportAnswer {
   stop: 'end' | 'length' | null
 }
 
+export interface AutoTrainSaved {
+  configPath: string
+  csvPath: string
+  yaml: string
+  notes: string[]
+}
+
 interface ExportState {
   runId: string | null
   choice: ExportChoice
@@ -36,6 +43,9 @@ interface ExportState {
   error: string | null
   answerRequestId: string | null
   answer: ExportAnswer
+  autoTrain: AutoTrainSaved | null
+  autoTrainError: string | null
+  autoTrainSaved(saved: AutoTrainSaved | null, error: string | null): void
   exportsOpened(runId: string): void
   exportsLoaded(runId: string, records: ExportRecord[]): void
   choiceChanged(change: Partial<ExportChoice>): void
@@ -60,8 +70,13 @@ const useExportStore = create<ExportState>()((set) => ({
   error: null,
   answerRequestId: null,
   answer: idleAnswer,
+  autoTrain: null,
+  autoTrainError: null,
+  autoTrainSaved: (autoTrain, autoTrainError) => set({ autoTrain, autoTrainError }),
   exportsOpened: (runId) =>
-    set((state) => (state.runId === runId ? {} : { runId, plan: null, planError: null, records: [], progress: null, error: null, answerRequestId: null, answer: idleAnswer })),
+    set((state) =>
+      state.runId === runId ? {} : { runId, plan: null, planError: null, records: [], progress: null, error: null, answerRequestId: null, answer: idleAnswer, autoTrain: null, autoTrainError: null }
+    ),
   exportsLoaded: (runId, records) => set((state) => (state.runId === runId ? { records } : {})),
   choiceChanged: (change) => set((state) => ({ choice: { ...state.choice, ...change }, plan: null, planError: null })),
   planLoaded: (plan, planError) => set({ plan, planError }),
@@ -91,6 +106,8 @@ export const useExportRecords = () => useExportStore((state) => state.records)
 export const useExportProgress = () => useExportStore((state) => state.progress)
 export const useExportError = () => useExportStore((state) => state.error)
 export const useExportAnswer = () => useExportStore((state) => state.answer)
+export const useAutoTrainSaved = () => useExportStore((state) => state.autoTrain)
+export const useAutoTrainError = () => useExportStore((state) => state.autoTrainError)
 
 /** The newest GGUF export, which the playground answers with. */
 export const useGgufExport = () => useExportStore((state) => state.records.find((record) => record.ggufPath !== null) ?? null)

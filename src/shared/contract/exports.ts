@@ -158,6 +158,11 @@ export const exportsChannels = {
       requestId: z.string().min(1).optional()
     }),
     response: z.object({ requestId: z.string(), text: z.string(), tokens: z.number().int(), seconds: z.number(), stop: z.enum(['end', 'length']) })
+  }),
+  'exports.autotrain-config': defineChannel({
+    summary: "Save a run's settings as an AutoTrain Advanced config (config.yml) with the texts it trained on (train.csv)",
+    request: runIdRequest,
+    response: z.object({ folder: z.string(), configPath: z.string(), csvPath: z.string(), yaml: z.string(), notes: z.array(z.string()) })
   })
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Template } from '@huggingface/jinja'
+import Papa from 'papaparse'
 import type { PythonRuntimeStatus } from '../../../shared/contract'
 import {
   exportOptionsSchema,
@@ -26,6 +27,7 @@ import { isLiveStatus, runConfigOf, runStatusOf } from '../runs/run-summary'
 import { runtimeEnvironment } from '../runtime/runtime-env'
 import type { LocalTuneDatabase } from '../store/database'
 import { UserFacingError } from '../user-facing-error'
+import { localTuneToAutoTrain } from './autotrain'
 import { compareWithReference, folderVerification, type TemplateCheck } from './export-verification'
 import { LlamaCppHost, nodeLlamaCppVersion } from './llama-cpp-host'
 import { modelfileText, ollamaModelName } from './modelfile'
@@ -440,6 +442,44 @@ export class ExportService {
     } finally {
       this.deps.events.publish('playground.output', { requestId, runId, model: null, text: '', done: true })
     }
+  }
+
+  /**
+   * The run's settings as an AutoTrain Advanced config, beside a CSV of the exact texts it
+   * trained on (AutoTrain's SFT reads one text column): `<home>/exports/<runId>/autotrain/`.
+   */
+  autoTrainConfig(runId: string): { folder: string; configPath: string; csvPath: string; yaml: string; notes: string[] } {
+    const facts = this.runFacts(runId)
+    const trainFile = path.join(facts.row.run_dir, facts.config.data.train)
+    let lines: string[]
+    try {
+      lines = fs.readFileSync(trainFile, 'utf8').split('\n').filter((line) => line.trim())
+    } catch {
+      throw new UserFacingError(`The run's training file ${trainFile} is missing, and the AutoTrain data is made from it.`, { code: 'not_found', details: [trainFile] })
+    }
+    const texts = lines.map((line, index) => {
+      const example = JSON.parse(line) as { prompt?: string; response?: string; text?: string }
+      const text = example.text ?? (example.prompt ?? '') + (example.response ?? '')
+      if (!text) throw new UserFacingError(`${trainFile} line ${index + 1} holds no text.`, { details: [trainFile] })
+      return { text }
+    })
+    const folder = path.join(exportsRoot(this.deps.home, runId), 'autotrain')
+    fs.mkdirSync(folder, { recursive: true })
+    const csvPath = path.join(folder, 'train.csv')
+    fs.writeFileSync(csvPath, Papa.unparse(texts, { columns: ['text'], newline: '\n' }))
+    const { yaml, notes } = localTuneToAutoTrain({
+      name: `localtune-${runId}`,
+      modelId: facts.config.model.path ?? facts.config.model.id,
+      method: facts.config.method,
+      params: facts.config.params,
+      merge: facts.config.merge,
+      trainExamples: texts.length,
+      dataFolder: folder,
+      trainSplit: 'train'
+    })
+    const configPath = path.join(folder, 'config.yml')
+    fs.writeFileSync(configPath, yaml)
+    return { folder, configPath, csvPath, yaml, notes }
   }
 
   close(): void {

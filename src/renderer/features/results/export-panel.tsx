@@ -7,11 +7,13 @@ import {
   useExportPlan,
   useExportPlanError,
   useExportProgress,
+  useAutoTrainError,
+  useAutoTrainSaved,
   useExportRecords
 } from '../../stores/export-store'
 import { formatBytes } from '../runs/run-labels'
 import { CopyButton } from './copy-button'
-import { loadExports, planExport, startExport } from './export-service'
+import { loadExports, planExport, saveAutoTrainConfig, startExport } from './export-service'
 import './export-panel.css'
 
 const stageLabels = { plan: 'Preparing', load: 'Loading the trained model', reference: 'Answering the reference prompts', write: 'Writing', verify: 'Verifying', done: 'Done' } as const
@@ -135,6 +137,40 @@ function ExportCard({ record }: { record: ExportRecord }) {
   )
 }
 
+/** The run's settings for AutoTrain Advanced: config.yml beside train.csv (the texts it trained on). */
+function AutoTrainConfig({ runId }: { runId: string }) {
+  const saved = useAutoTrainSaved()
+  const error = useAutoTrainError()
+  return (
+    <section className="export-autotrain" aria-label="AutoTrain config">
+      <div className="button-row">
+        <button type="button" className="secondary small-button" onClick={() => void saveAutoTrainConfig(runId)}>
+          Save settings as an AutoTrain config
+        </button>
+        {saved && <CopyButton text={saved.yaml} label="Copy YAML" />}
+      </div>
+      {error && (
+        <p role="alert" className="error-text preline small">
+          {error}
+        </p>
+      )}
+      {saved && (
+        <>
+          <p className="small">
+            Saved <code>{saved.configPath}</code> and <code>{saved.csvPath}</code>: <code>autotrain --config {saved.configPath}</code>
+          </p>
+          <details>
+            <summary className="small">config.yml</summary>
+            <pre className="snippet" data-testid="autotrain-yaml">
+              {saved.yaml}
+            </pre>
+          </details>
+        </>
+      )}
+    </section>
+  )
+}
+
 /**
  * EXPORT: the run's model for Ollama, LM Studio and llama.cpp (GGUF), or for transformers
  * (merged) and peft (adapter). The size and free space are shown before it starts; every export
@@ -251,6 +287,7 @@ export function ExportPanel({ results }: { results: RunResults }) {
           {error}
         </p>
       )}
+      <AutoTrainConfig runId={runId} />
       {records.length > 0 && (
         <div className="export-records">
           {records.map((record) => (

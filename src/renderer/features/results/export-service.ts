@@ -65,3 +65,13 @@ export async function answerWithExport(runId: string, exportId: string, input: P
     unsubscribe()
   }
 }
+
+/** The run's settings as an AutoTrain Advanced config, with the texts it trained on as train.csv. */
+export async function saveAutoTrainConfig(runId: string): Promise<void> {
+  try {
+    const saved = await invoke('exports.autotrain-config', { runId })
+    exportActions().autoTrainSaved({ configPath: saved.configPath, csvPath: saved.csvPath, yaml: saved.yaml, notes: saved.notes }, null)
+  } catch (error) {
+    exportActions().autoTrainSaved(null, messageOf(error))
+  }
+}
