@@ -1,36 +1,32 @@
 """The run configuration: `run.json`, written by the app, read here.
 
 Every field is a dataclass field with a docstring (the docstring is the documentation of the
-setting) and is checked in `__post_init__`, so a config object that exists is a valid one. Errors
-name the field the way the app shows it, e.g. `params.learning_rate must be > 0, got -1`.
+setting). The rules (types, ranges, choices, unknown keys) are not here: they are defined once, in
+the app's zod schema `src/shared/run-config/run-config-schema.ts`, generated into
+`run.schema.json` (`npm run protocol:generate`) and checked with the jsonschema library, both on
+the raw run.json and in each dataclass's `__post_init__`, so a config object that exists is a
+valid one. Errors name the field the way the app shows it, e.g.
+`params.learning_rate must be > 0, got -1`. The one rule across fields (QLoRA needs a real model)
+is code, here and in the zod file's `runConfigProblems`.
 
-The TypeScript mirror is `src/shared/run-config/run-config-schema.ts`; both sides are tested
-against `tests/fixtures/run-v1.json`, `run-v1-invalid.json` and `training-params-defaults-v1.json`.
+Both sides are tested against `tests/fixtures/run-v1.json`, `run-v1-invalid.json` and
+`training-params-defaults-v1.json`.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, List, Optional, Tuple, Union
 
+from .protocol_schema import dotted, first_problem, schema_validator, show
+
 SCHEMA_VERSION = 1
+SCHEMA_FILE = "run.schema.json"
 TINY_DEMO_MODEL_ID = "localtune/tiny-demo"
 RUN_CONFIG_FILE = "run.json"
 FINAL_DIR = "final"  # the run folder's finished model, written by train, read by generate
-
-METHODS = ("full", "lora", "qlora")
-MODES = ("chat", "generic")
-SCHEDULERS = ("linear", "cosine", "constant")
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")
-ATTENTIONS = ("auto", "sdpa", "eager", "flash_attention_2")
-
-# POSIX "/x", Windows "C:\x" or "C:/x", UNC "\\server\share". The app may run on any of them and
-# the runtime must give the same verdict as the TypeScript schema, so no os.path.isabs here.
-_ABSOLUTE_PATH = re.compile(r"^(/|[A-Za-z]:[\\/]|\\\\)")
 
 
 class ConfigError(ValueError):
@@ -45,65 +41,31 @@ class ConfigError(ValueError):
         return ConfigError(f"{prefix}.{self.field}", self.problem)
 
 
-# ---- small checks, each raising ConfigError(name, ...) ----------------------------------------
+def _check(data: Any, definition: Optional[str] = None, root: str = RUN_CONFIG_FILE) -> None:
+    """Raise ConfigError for the first problem of `data` against run.schema.json (the whole file,
+    or one of its `$defs`)."""
+    problem = first_problem(schema_validator(SCHEMA_FILE, definition), data, "is not a known setting")
+    if problem:
+        raise ConfigError(dotted(problem.path, root), problem.text)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
-def _int(name: str, value: Any, minimum: int) -> int:
-    """The value as an int; 4.0 counts as 4, as it does in JSON Schema and in JavaScript."""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        value = int(value)
-    if not _is_int(value):
-        raise ConfigError(name, f"must be an integer, got {value!r}")
-    if value < minimum:
-        raise ConfigError(name, f"must be >= {minimum}, got {value}")
-    return value
-
-
-def _optional_int(name: str, value: Any, minimum: int) -> Optional[int]:
-    return None if value is None else _int(name, value, minimum)
-
-
-def _number(name: str, value: Any, *, above: Optional[float] = None,
-            at_least: Optional[float] = None, below: Optional[float] = None) -> None:
-    if not _is_number(value):
-        raise ConfigError(name, f"must be a number, got {value!r}")
-    if above is not None and not value > above:
-        raise ConfigError(name, f"must be > {above:g}, got {value:g}")
-    if at_least is not None and not value >= at_least:
-        raise ConfigError(name, f"must be >= {at_least:g}, got {value:g}")
-    if below is not None and not value < below:
-        raise ConfigError(name, f"must be < {below:g}, got {value:g}")
-
-
-def _bool(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ConfigError(name, f"must be true or false, got {value!r}")
-
-
-def _choice(name: str, value: Any, choices: tuple) -> None:
-    if value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ConfigError(name, f"must be one of {allowed}, got {value!r}")
-
-
-def _text(name: str, value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(name, f"must be a non-empty string, got {value!r}")
+def _validate_fields(instance: Any, definition: Optional[str]) -> None:
+    """Check a dataclass's fields against its schema, then store integral floats (4.0, valid
+    JSON Schema integers, as in JavaScript) as ints."""
+    data = {f.name: asdict(v) if is_dataclass(v) else v for f in fields(instance) for v in [getattr(instance, f.name)]}
+    _check(data, definition, type(instance).__name__)
+    for f in fields(instance):
+        value = getattr(instance, f.name)
+        if f.type in ("int", "Optional[int]") and isinstance(value, float):
+            setattr(instance, f.name, int(value))
 
 
 def _build(cls, data: Any, prefix: str):
-    """Build dataclass `cls` from a JSON object, naming unknown or mistyped keys by their path."""
+    """Build dataclass `cls` from a JSON object, naming unknown or missing keys by their path."""
+    if isinstance(data, cls):
+        return data
     if not isinstance(data, dict):
-        raise ConfigError(prefix, f"must be an object, got {data!r}")
+        raise ConfigError(prefix or RUN_CONFIG_FILE, f"must be an object, got {show(data)}")
     known = {f.name for f in fields(cls)}
     for key in data:
         if key not in known:
@@ -133,15 +95,7 @@ class LoraParams:
     """Which linear layers get adapters: "all-linear", or module names such as ["q_proj", "v_proj"]."""
 
     def __post_init__(self):
-        self.r = _int("r", self.r, 1)
-        _number("alpha", self.alpha, above=0)
-        _number("dropout", self.dropout, at_least=0, below=1)
-        if self.target_modules != "all-linear":
-            names = self.target_modules
-            if (not isinstance(names, list) or not names
-                    or not all(isinstance(n, str) and n.strip() for n in names)):
-                raise ConfigError("target_modules",
-                                  f'must be "all-linear" or a non-empty list of module names, got {names!r}')
+        _validate_fields(self, "loraParams")
 
 
 @dataclass
@@ -190,30 +144,9 @@ class TrainingParams:
     """Write a progress event every this many steps."""
 
     def __post_init__(self):
-        if isinstance(self.lora, dict):
-            self.lora = _build(LoraParams, self.lora, "lora")
-        elif not isinstance(self.lora, LoraParams):
-            raise ConfigError("lora", f"must be an object, got {self.lora!r}")
-        self.max_length = _int("max_length", self.max_length, 8)
-        self.micro_batch_size = _int("micro_batch_size", self.micro_batch_size, 1)
-        self.gradient_accumulation_steps = _int("gradient_accumulation_steps", self.gradient_accumulation_steps, 1)
-        self.epochs = _int("epochs", self.epochs, 1)
-        self.max_steps = _optional_int("max_steps", self.max_steps, 1)
-        _number("learning_rate", self.learning_rate, above=0)
-        _choice("scheduler", self.scheduler, SCHEDULERS)
-        self.warmup_steps = _int("warmup_steps", self.warmup_steps, 0)
-        _number("weight_decay", self.weight_decay, at_least=0)
-        _number("max_grad_norm", self.max_grad_norm, at_least=0)
-        _bool("gradient_checkpointing", self.gradient_checkpointing)
-        _bool("packing", self.packing)
-        _choice("precision", self.precision, PRECISIONS)
-        _choice("attention", self.attention, ATTENTIONS)
-        self.eval_every_steps = _int("eval_every_steps", self.eval_every_steps, 1)
-        self.save_every_steps = _int("save_every_steps", self.save_every_steps, 1)
-        self.keep_checkpoints = _int("keep_checkpoints", self.keep_checkpoints, 1)
-        self.seed = _int("seed", self.seed, 0)
-        _bool("train_on_response_only", self.train_on_response_only)
-        self.log_every_steps = _int("log_every_steps", self.log_every_steps, 1)
+        # A partial dict of LoRA settings takes the defaults for the rest, as in run.json.
+        self.lora = _build(LoraParams, self.lora, "lora")
+        _validate_fields(self, "trainingParams")
 
     @property
     def effective_batch_size(self) -> int:
@@ -232,13 +165,7 @@ class ModelSpec:
     """Let transformers download missing files; off means HF_HUB_OFFLINE=1."""
 
     def __post_init__(self):
-        _text("id", self.id)
-        if self.path is not None:
-            _text("path", self.path)
-            if not _ABSOLUTE_PATH.match(self.path):
-                raise ConfigError("path", f"must be an absolute folder path or null, got {self.path!r}")
-        _bool("trust_remote_code", self.trust_remote_code)
-        _bool("allow_downloads", self.allow_downloads)
+        _validate_fields(self, "modelSpec")
 
     @property
     def is_tiny_demo(self) -> bool:
@@ -253,9 +180,7 @@ class DataSpec:
     """Validation examples, JSONL, or null for no evaluation."""
 
     def __post_init__(self):
-        _text("train", self.train)
-        if self.valid is not None:
-            _text("valid", self.valid)
+        _validate_fields(self, "dataSpec")
 
 
 @dataclass
@@ -278,18 +203,12 @@ class RunConfig:
     """Also write the base model with the adapter merged in (final/merged)."""
 
     def __post_init__(self):
-        if (isinstance(self.schema_version, bool) or not _is_number(self.schema_version)
-                or self.schema_version != SCHEMA_VERSION):
-            raise ConfigError("schema_version", f"must be {SCHEMA_VERSION} (the run.json version "
-                              f"this runtime reads), got {self.schema_version!r}")
-        self.schema_version = SCHEMA_VERSION
-        _text("run_id", self.run_id)
-        self.model = _nested(ModelSpec, self.model, "model")
-        _choice("method", self.method, METHODS)
-        _choice("mode", self.mode, MODES)
-        self.data = _nested(DataSpec, self.data, "data")
-        self.params = _nested(TrainingParams, self.params, "params")
-        _bool("merge", self.merge)
+        self.model = _build(ModelSpec, self.model, "model")
+        self.data = _build(DataSpec, self.data, "data")
+        self.params = _build(TrainingParams, self.params, "params")
+        _validate_fields(self, None)
+        # The one rule across fields; JSON Schema could say it only as an unreadable if/then, so
+        # it is code here and in runConfigProblems (run-config-schema.ts).
         if self.method == "qlora" and self.model.is_tiny_demo:
             raise ConfigError("method", "'qlora' needs a real Hugging Face model quantized to 4 bits "
                               "with bitsandbytes; the tiny demo model is plain PyTorch and cannot be "
@@ -297,16 +216,11 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: Any) -> "RunConfig":
+        _check(data)  # the raw file first: every rule, with the file's own paths
         return _build(cls, data, "")
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _nested(cls, value: Any, prefix: str):
-    if isinstance(value, cls):
-        return value
-    return _build(cls, value, prefix)
 
 
 def load_run_config(run_dir: Path) -> RunConfig:

@@ -7,8 +7,9 @@ import pytest
 
 from conftest import FIXTURES
 from localtune_runtime.config import TrainingParams
-from localtune_runtime.event_schema import (SchemaViolation, check_supported, event_schema,
-                                            parse_event_line, validate_event)
+from jsonschema import Draft202012Validator
+
+from localtune_runtime.event_schema import SchemaViolation, event_schema, parse_event_line, validate_event
 from localtune_runtime.events import EventLog
 from localtune_runtime.failures import ERROR_KINDS
 
@@ -45,10 +46,24 @@ def test_nan_is_not_json():
     assert parse_event_line(line)[0] is None
 
 
-def test_schema_uses_only_keywords_the_validator_checks():
-    check_supported(event_schema())
-    with pytest.raises(SchemaViolation, match="pattern"):
-        check_supported({"type": "string", "pattern": "^a"})
+def test_schema_is_a_valid_draft_2020_12_schema():
+    Draft202012Validator.check_schema(event_schema())
+    assert event_schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_unknown_fields_types_and_versions_are_named():
+    progress = json.loads(VALID_LINES[1])
+    assert parse_event_line(json.dumps({**progress, "extra": 1}))[1] == "$.extra: is not a known field"
+    assert parse_event_line(json.dumps({**progress, "type": "tick"}))[1].startswith("$.type: must be one of")
+    assert parse_event_line(json.dumps({**progress, "v": 2}))[1] == "$.v: must be 1, got 2"
+    started = json.loads(VALID_LINES[0])
+    _, error = parse_event_line(json.dumps({**started, "config": {**started["config"], "seed": -1}}))
+    assert error == "$.config.seed: must be >= 0, got -1"
+
+
+def test_non_finite_numbers_are_refused_even_from_python():
+    with pytest.raises(SchemaViolation, match=r"^\$\.loss: must be a number or null"):
+        validate_event({**json.loads(VALID_LINES[1]), "loss": float("nan")})
 
 
 def test_schema_kinds_and_types_match_the_runtime():

@@ -1,12 +1,16 @@
 import { z } from 'zod'
 
 /**
- * run.json, version 1: what the app writes into a run folder and the Python runtime reads
- * (python-runtime/localtune_runtime/config.py, where every field is documented). Both sides are
- * tested against python-runtime/tests/fixtures/run-v1.json, run-v1-invalid.json and
- * training-params-defaults-v1.json, so a change here without the same change there fails a test.
+ * run.json, version 1: what the app writes into a run folder and the Python runtime reads. These
+ * zod schemas are the one definition: `npm run protocol:generate` writes them as JSON Schema to
+ * python-runtime/localtune_runtime/run.schema.json, which config.py validates every run.json
+ * against (config.py's dataclasses document each field). A test fails while that file is stale.
+ * Both sides are also tested against python-runtime/tests/fixtures/run-v1.json, run-v1-invalid.json
+ * and training-params-defaults-v1.json.
  *
  * Every object is strict: an unknown key is an error on both sides (a typo must not be ignored).
+ * Only checks JSON Schema can express belong in these schemas (no .refine: it would not reach the
+ * runtime); a rule across fields goes in `runConfigProblems` and its twin in config.py.
  */
 
 export const RUN_CONFIG_SCHEMA_VERSION = 1
@@ -24,7 +28,14 @@ export type TrainingMode = z.infer<typeof trainingModeSchema>
 /** POSIX "/x", Windows "C:\x" or "C:/x", UNC "\\server\share"; the same rule as config.py. */
 const absolutePath = /^(\/|[A-Za-z]:[\\/]|\\\\)/
 
-const nonEmpty = z.string().refine((value) => value.trim().length > 0, 'must be a non-empty string')
+/**
+ * A string matching `pattern`. `problem` is the message on both sides: zod's, and the runtime's,
+ * which reads it from the JSON Schema's `errorMessage` (validators ignore unknown keywords).
+ */
+const matching = (pattern: RegExp, problem: string) => z.string().regex(pattern, problem).meta({ errorMessage: problem })
+
+/** At least one character that is not white space. */
+const nonEmpty = matching(/\S/, 'must be a non-empty string')
 
 export const loraParamsSchema = z.strictObject({
   /** Rank of the low-rank update matrices. */
@@ -108,7 +119,7 @@ export const modelSpecSchema = z.strictObject({
   /** Hugging Face id, or "localtune/tiny-demo". */
   id: nonEmpty,
   /** Absolute folder with config.json and weights; null looks the id up in the HF cache. */
-  path: nonEmpty.refine((value) => absolutePath.test(value), 'must be an absolute folder path or null').nullable().default(null),
+  path: matching(absolutePath, 'must be an absolute folder path or null').nullable().default(null),
   /** Let the model's own Python code run. */
   trust_remote_code: z.boolean().default(false),
   /** Let transformers download missing files; off means HF_HUB_OFFLINE=1. */

@@ -2,11 +2,12 @@ import { z } from 'zod'
 import { describeFieldIssue, trainingMethodSchema, trainingModeSchema, trainingParamsSchema } from '../run-config/run-config-schema'
 
 /**
- * One line of `<run>/events.jsonl`, version 1. The contract is the JSON Schema
- * python-runtime/localtune_runtime/events.schema.json (the runtime validates every event against
- * it before writing); these zod schemas mirror it field for field, and a test checks that the
- * two agree on the fields of every type and on the shared fixtures events-v1.jsonl and
- * events-v1-invalid.json. Objects are strict, as in the JSON Schema.
+ * One line of `<run>/events.jsonl`, version 1. These zod schemas are the one definition:
+ * `npm run protocol:generate` writes them as JSON Schema to
+ * python-runtime/localtune_runtime/events.schema.json, which the runtime validates every event
+ * against before writing it (tests/shared/protocol-schemas.test.ts fails while that file is
+ * stale). Both sides are also tested on the shared fixtures events-v1.jsonl and
+ * events-v1-invalid.json. Objects are strict; only checks JSON Schema can express belong here.
  */
 
 export const RUN_EVENT_VERSION = 1

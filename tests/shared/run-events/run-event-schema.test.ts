@@ -8,10 +8,6 @@ const read = (name: string): string => readFileSync(fileURLToPath(new URL(name, 
 
 const validLines = read('events-v1.jsonl').split('\n').filter((line) => line.trim())
 const invalidCases = JSON.parse(read('events-v1-invalid.json')) as Array<{ why: string; line: string }>
-const jsonSchema = JSON.parse(readFileSync(fileURLToPath(new URL('../../../python-runtime/localtune_runtime/events.schema.json', import.meta.url)), 'utf8')) as {
-  properties: { type: { enum: string[] } }
-  $defs: Record<string, { required: string[]; properties: Record<string, unknown> }>
-}
 
 describe('run events v1: the shared fixture', () => {
   it.each(validLines)('accepts %s', (line) => {
@@ -43,21 +39,5 @@ describe('run events v1: the shared fixture', () => {
   it('narrows on type', () => {
     const event = runEventSchema.parse(JSON.parse(validLines[1] ?? '{}'))
     expect(event.type === 'progress' ? event.gpu_memory.peak_bytes : null).toBe(2684354560)
-  })
-})
-
-describe('run events v1: the zod mirror of events.schema.json', () => {
-  it('covers the same event types', () => {
-    expect([...jsonSchema.properties.type.enum].sort()).toEqual(Object.keys(runEventSchemasByType).sort())
-  })
-
-  it.each(Object.entries(runEventSchemasByType))('%s has the same fields, required and optional', (type, schema) => {
-    const definition = jsonSchema.$defs[type]
-    expect(definition).toBeDefined()
-    const shape = schema.shape as Record<string, { safeParse: (value: unknown) => { success: boolean } }>
-    expect(Object.keys(shape).sort()).toEqual(Object.keys(definition?.properties ?? {}).sort())
-    const optional = Object.keys(shape).filter((key) => shape[key]?.safeParse(undefined).success)
-    const jsonOptional = Object.keys(definition?.properties ?? {}).filter((key) => !definition?.required.includes(key))
-    expect(optional.sort()).toEqual(jsonOptional.sort())
   })
 })
