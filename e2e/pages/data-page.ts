@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Locator, Page } from '@playwright/test'
+import { expect, type Locator, type Page } from '@playwright/test'
 
 /** The Data step: a CSV in, its rows, the mapping wizard and the formatted preview. */
 export class DataPage {
@@ -106,6 +106,17 @@ export class DataPage {
   /** Puts the mapping wizard at the top of the window (for screenshots: wizard and preview together). */
   async scrollToMapping(): Promise<void> {
     await this.page.getByRole('heading', { name: /^Mapping/ }).evaluate((heading) => heading.closest('section')?.scrollIntoView({ block: 'start' }))
+  }
+
+  /** Text format: the chosen model's own chat template instead of the LocalTune format. */
+  modelChatTemplate(): Locator {
+    return this.page.getByRole('radio', { name: /own chat template$/ })
+  }
+
+  /** Chooses the model's chat template; the radio turns on once the core has read the template. */
+  async useModelChatTemplate(): Promise<void> {
+    await this.modelChatTemplate().click()
+    await expect(this.modelChatTemplate()).toBeChecked()
   }
 
   async previewRow(row: number): Promise<void> {

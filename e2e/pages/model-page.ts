@@ -30,6 +30,21 @@ export class ModelPage {
     return this.page.getByTestId(`model-${id}`)
   }
 
+  /** The card's Parameters line ("135M · 134,515,008 (from the weights)"). */
+  parameters(id: string): Locator {
+    return this.card(id).locator('dt', { hasText: /^Parameters$/ }).locator('xpath=following-sibling::dd[1]')
+  }
+
+  /** The card's tokenizer line, with "✓ chat template" or "✗ no chat template". */
+  tokenizer(id: string): Locator {
+    return this.card(id).locator('dt', { hasText: /^Tokenizer$/ }).locator('xpath=following-sibling::dd[1]')
+  }
+
+  /** The note on a real model small enough to train on a CPU. */
+  cpuNote(id: string): Locator {
+    return this.card(id).getByTestId('model-cpu-note')
+  }
+
   async choose(id: string): Promise<void> {
     await this.card(id).getByRole('button', { name: /^Choose/ }).click()
   }

@@ -20,6 +20,9 @@ export class ParametersPage {
   readonly createStatus: Locator
   readonly created: Locator
   readonly riskAccept: Locator
+  readonly cpuNote: Locator
+  readonly cannotTrain: Locator
+  readonly merge: Locator
 
   constructor(readonly page: Page) {
     this.navButton = page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: /Parameters & estimate$/ })
@@ -40,6 +43,9 @@ export class ParametersPage {
     this.createStatus = page.getByTestId('create-project-status')
     this.created = page.getByTestId('project-created')
     this.riskAccept = page.getByLabel('I accept the risk that it may run out of memory')
+    this.cpuNote = page.getByTestId('estimate-cpu-note')
+    this.cannotTrain = page.getByTestId('estimate-cannot-train')
+    this.merge = page.getByLabel(/^Also save a merged model/)
   }
 
   autoChoice(field: string): Locator {

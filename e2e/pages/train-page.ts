@@ -11,6 +11,9 @@ export class TrainPage {
   readonly progress: Locator
   readonly seeResults: Locator
   readonly resetZoom: Locator
+  readonly runId: Locator
+  readonly lossNow: Locator
+  readonly finalLoss: Locator
 
   constructor(readonly page: Page) {
     this.chart = page.getByRole('region', { name: 'Loss' }).getByTestId('loss-chart')
@@ -22,6 +25,9 @@ export class TrainPage {
     this.progress = page.getByTestId('run-progress')
     this.seeResults = page.getByRole('button', { name: 'See results' })
     this.resetZoom = page.getByRole('region', { name: 'Loss' }).getByRole('button', { name: 'Reset zoom' })
+    this.runId = page.getByTestId('run-id')
+    this.lossNow = page.getByTestId('train-loss')
+    this.finalLoss = page.getByTestId('final-loss')
   }
 
   /** Drags across the plot from one fraction of its width to another, as a user selects a range to zoom into. */

@@ -71,7 +71,7 @@ export function RunProgressPanel({ run }: { run: RunDetail }) {
           </>
         )}
         <dt>Eval loss</dt>
-        <dd>{lastEval ? `${formatLoss(lastEval.loss)} at step ${lastEval.step}` : 'not evaluated yet'}</dd>
+        <dd>{lastEval ? `${formatLoss(lastEval.loss)} at step ${lastEval.step}` : run.config.data.valid === null ? 'no validation set' : 'not evaluated yet'}</dd>
         <dt>Learning rate</dt>
         <dd>{formatLearningRate(progress?.lr)}</dd>
         <dt>Tokens / s</dt>

@@ -62,7 +62,7 @@ describe('whether a run can start, before it is created', () => {
   })
 })
 
-describe('runs.start with a run that cannot start', () => {
+describe('starting a run that cannot start', () => {
   let training: TrainingHome | null = null
   afterEach(() => {
     training?.cleanup()
@@ -74,7 +74,7 @@ describe('runs.start with a run that cannot start', () => {
     const data = await prepareDemoData(findAppRoot(), path.join(training.home, 'data'))
     const modelDir = path.join(training.home, 'model')
     fs.mkdirSync(modelDir)
-    const attempt = training.core.handlers['runs.start']({
+    const attempt = training.core.runs.startRun({
       projectId: null,
       settings: { model: { id: 'local/model', path: modelDir }, method: 'qlora', mode: 'chat', params: {} },
       trainJsonl: data.trainJsonl,
