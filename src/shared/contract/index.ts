@@ -63,7 +63,3 @@ export const eventNames = Object.keys(eventStreams) as EventName[]
 export function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(channels, name)
 }
-
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(eventStreams, name)
-}

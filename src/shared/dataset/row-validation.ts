@@ -6,8 +6,6 @@ import type { RowParseIssue } from './types'
 /** Why a row cannot become a training example. */
 export type InvalidRowReason = 'parse-error' | 'empty-prompt' | 'empty-response' | 'empty-text'
 
-export const invalidRowReasons: readonly InvalidRowReason[] = ['parse-error', 'empty-prompt', 'empty-response', 'empty-text']
-
 export type MappedFields = { mode: 'chat'; fields: ChatFields } | { mode: 'generic'; text: string }
 
 /** The rule for chat rows: a prompt and a response are required; a parse issue wins. */
@@ -22,11 +20,6 @@ export function chatRowInvalidReason(prompt: string | undefined, response: strin
 export function textRowInvalidReason(text: string | undefined, parseIssue?: RowParseIssue): InvalidRowReason | null {
   if (parseIssue) return 'parse-error'
   return isBlank(text) ? 'empty-text' : null
-}
-
-/** Null when the row can train; otherwise the first reason it cannot. */
-export function findInvalidRowReason(mapped: MappedFields, parseIssue?: RowParseIssue): InvalidRowReason | null {
-  return mapped.mode === 'generic' ? textRowInvalidReason(mapped.text, parseIssue) : chatRowInvalidReason(mapped.fields.prompt, mapped.fields.response, parseIssue)
 }
 
 /** A sentence for one invalid row that names the column the user has to fill in. */

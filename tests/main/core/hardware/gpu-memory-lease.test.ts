@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { GpuMemoryLease } from '../../../../src/main/core/estimate/gpu-memory-lease'
+import { GpuMemoryLease } from '../../../../src/main/core/hardware/gpu-memory-lease'
 
 describe('GpuMemoryLease', () => {
   afterEach(() => {

@@ -6,7 +6,7 @@ import type { PythonRuntimeStatus } from '../../../../src/shared/contract'
 import { targetsFromSnapshot } from '../../../../src/shared/estimator'
 import type { GpuMemorySample } from '../../../../src/shared/hardware/types'
 import { makeTempHome } from '../../../helpers/temp-home'
-import { fakeNvidiaSmi, pathWithoutNvidiaSmi } from '../hardware/fake-nvidia-smi'
+import { fakeNvidiaSmi, pathWithoutNvidiaSmi } from './fake-nvidia-smi'
 import { noGpuMessage } from '../../../../src/shared/hardware/types'
 
 const GiB = 1024 ** 3
