@@ -215,14 +215,32 @@ test('CSV → demo model → Auto explained → Manual changes the estimate → 
 test.describe('on a machine with an RTX 4090 (a stand-in nvidia-smi)', () => {
   let fakeBin = ''
   const savedPath = process.env.PATH
+  const savedPython = process.env.LOCALTUNE_PYTHON
   test.beforeAll(() => {
     fakeBin = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-e2e-smi-'))
     // The full query answers with the card; the live query (memory only) with 3000 MiB in use, so the panel can show it came from the stream.
     const script = ['#!/bin/sh', 'case "$*" in', '  *memory.used,memory.total*) echo "0, 3000, 24564";;', '  *) echo "0, NVIDIA GeForce RTX 4090, 24564, 1187, 23008, 550.54.14, 8.9, 4";;', 'esac'].join('\n')
     fs.writeFileSync(path.join(fakeBin, 'nvidia-smi'), `${script}\n`, { mode: 0o755 })
+    // And a training runtime whose torch has CUDA: with the real (CPU-only) one, LocalTune would
+    // rightly plan for the CPU. This stand-in answers only the probe.
+    const probe = JSON.stringify({
+      python: '3.12.3',
+      executable: path.join(fakeBin, 'python'),
+      torch: '2.13.0+cu128',
+      cuda_available: true,
+      cuda_version: '12.8',
+      gpus: [{ index: 0, name: 'NVIDIA GeForce RTX 4090', total_memory_bytes: 24564 * 1024 ** 2, free_memory_bytes: 23008 * 1024 ** 2, bf16_supported: true, compute_capability: '8.9' }],
+      packages: { transformers: '5.18.0', peft: '0.21.0', bitsandbytes: '0.48.0' },
+      error: null
+    })
+    const python = ['#!/bin/sh', 'case "$*" in', `  *"localtune_runtime probe"*) echo '${probe}';;`, '  *) echo "this stand-in Python only answers the probe" >&2; exit 1;;', 'esac'].join('\n')
+    fs.writeFileSync(path.join(fakeBin, 'python'), `${python}\n`, { mode: 0o755 })
+    process.env.LOCALTUNE_PYTHON = path.join(fakeBin, 'python')
     process.env.PATH = `${fakeBin}${path.delimiter}${savedPath ?? ''}`
   })
   test.afterAll(() => {
+    if (savedPython === undefined) delete process.env.LOCALTUNE_PYTHON
+    else process.env.LOCALTUNE_PYTHON = savedPython
     process.env.PATH = savedPath
     fs.rmSync(fakeBin, { recursive: true, force: true })
   })

@@ -5,7 +5,9 @@ import path from 'node:path'
 import Papa from 'papaparse'
 import { buildTestModel, hfPython, modelConfigs, modelConfigsPresent, testModels, type TestModel } from '../../tests/helpers/model-factory'
 import { expect, screenshotForReadme, test as base } from '../fixtures/app'
+import { noGpuMessage } from '../../src/shared/hardware/types'
 import { DataPage } from '../pages/data-page'
+import { MachinePage } from '../pages/machine-page'
 import { ModelPage } from '../pages/model-page'
 import { ParametersPage } from '../pages/parameters-page'
 import { ResultsPage } from '../pages/results-page'
@@ -67,6 +69,11 @@ function lossesOf(home: string, runId: string): Map<number, number> {
   return losses
 }
 
+/** Whether this machine has a working nvidia-smi (then the welcome screen lists GPUs instead). */
+function nvidiaSmiAnswers(): boolean {
+  return spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 10_000 }).status === 0
+}
+
 const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length
 
 test('a real architecture from the Hugging Face cache: catalog, chat template, estimate, LoRA on the CPU, stop, resume, results, playground', async ({ app, hfModels }) => {
@@ -76,6 +83,9 @@ test('a real architecture from the Hugging Face cache: catalog, chat template, e
   const data = new DataPage(page)
   const parameters = new ParametersPage(page)
   const train = new TrainPage(page)
+
+  // Welcome: on a machine without an NVIDIA GPU it says real models train on the CPU too (the doctor's words).
+  if (!nvidiaSmiAnswers()) await expect(new MachinePage(page).check('gpus')).toContainText(noGpuMessage)
 
   // Model: the cache lists both, the real-size one with its exact parameter count from the weights.
   await model.navButton.click()
