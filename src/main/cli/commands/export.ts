@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { exportFormatSchema, ggufQuantSchema, type ExportFormat, type ExportRecord, type GgufQuant } from '../../../shared/contract/exports'
 import { createCore } from '../../core/create-core'
@@ -68,7 +69,7 @@ export const exportCommand: CliCommand = {
     if (format.data !== 'gguf' && (values.quant !== undefined || values['no-ollama'])) throw new UsageError('--quant and --no-ollama apply to --format gguf only.')
     const runId = positionals[0]!
     const options: { format: ExportFormat; quant: GgufQuant; ollama: boolean; outDir?: string } = { format: format.data, quant: quant.data, ollama: !values['no-ollama'] }
-    if (values.out !== undefined) options.outDir = (await import('node:path')).resolve(ctx.cwd, values.out)
+    if (values.out !== undefined) options.outDir = path.resolve(ctx.cwd, values.out)
 
     const core = createCore({ env: ctx.env, home: ctx.home })
     let barShown = false

@@ -27,7 +27,9 @@ async function modelAt(modelPath: string): Promise<{ model: LlamaModel; context:
   }
   llama ??= getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false })
   const model = await (await llama).loadModel({ modelPath })
-  const context = await model.createContext({ contextSize: Math.min(model.trainContextSize || 2048, 4096), sequences: 1 })
+  // The check's prompts are at most 384 tokens plus a short answer, and playground questions are
+  // short: 2048 tokens of context keep the KV cache small on machines without a GPU.
+  const context = await model.createContext({ contextSize: Math.min(model.trainContextSize || 2048, 2048), sequences: 1 })
   loaded = { path: modelPath, model, context }
   return loaded
 }
