@@ -30,8 +30,8 @@ from .tensor_files import read_torch_tensors
 
 CHECKPOINTS_DIR = "checkpoints"
 STATE_FILE = "trainer_state.json"  # written last: its presence marks a complete checkpoint
-# Only tensors in the .pt files (the numbers live in trainer_state.json), so even torch 1.13's
-# weights-only unpickler, which refuses floats, can read them.
+# Only tensors in the .pt files (the numbers live in trainer_state.json), so the weights-only
+# unpickler reads them and no code runs while loading a checkpoint.
 OPTIMIZER_FILE = "optimizer.pt"    # the optimizer's per-parameter tensors
 RNG_FILE = "rng_state.pt"          # torch CPU and CUDA generator states
 _STEP_DIR = re.compile(r"^step-(\d+)$")

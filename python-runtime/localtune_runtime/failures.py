@@ -56,8 +56,7 @@ def missing_package_failure(packages: list, purpose: str) -> RunFailure:
 def is_out_of_memory(error: BaseException) -> bool:
     try:
         import torch
-        oom_type = getattr(torch.cuda, "OutOfMemoryError", None)
-        if oom_type is not None and isinstance(error, oom_type):
+        if isinstance(error, torch.cuda.OutOfMemoryError):
             return True
     except ImportError:
         pass

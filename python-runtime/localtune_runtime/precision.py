@@ -41,13 +41,7 @@ class Compute:
         """A GradScaler for fp16 (its narrow range needs loss scaling), else None."""
         if self.precision != "fp16":
             return None
-        amp = getattr(torch, "amp", None)
-        if amp is not None and hasattr(amp, "GradScaler"):
-            try:
-                return amp.GradScaler("cuda")
-            except TypeError:  # torch < 2.3: torch.amp.GradScaler has no device argument
-                pass
-        return torch.cuda.amp.GradScaler()
+        return torch.amp.GradScaler("cuda")
 
 
 def cuda_bf16_supported(index: int = 0) -> bool:

@@ -20,10 +20,7 @@ def safetensors_available() -> bool:
 
 def read_torch_tensors(path: Path):
     """torch.load restricted to tensors and plain containers (no code runs while loading)."""
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except TypeError:  # torch without the weights_only argument
-        return torch.load(path, map_location="cpu")
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def save_tensors(tensors: Dict[str, torch.Tensor], folder: Path, stem: str) -> str:

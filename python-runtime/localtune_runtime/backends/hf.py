@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import torch
-import torch.nn.functional as F
 
 from ..config import ModelSpec, RunConfig
 from ..data import Batch
@@ -77,12 +76,9 @@ def set_offline_mode(allow_downloads: bool) -> None:
 
 
 def choose_attention(requested: str, is_cuda: bool, precision: str, warn: Warn) -> str:
-    sdpa = "sdpa" if hasattr(F, "scaled_dot_product_attention") else "eager"
+    sdpa = "sdpa"
     if requested == "auto":
         return sdpa
-    if requested == "sdpa" and sdpa == "eager":
-        warn("attention", f"SDPA needs PyTorch 2.0 or newer (this is {torch.__version__}); using eager attention.")
-        return "eager"
     if requested == "flash_attention_2":
         if not is_cuda or importlib.util.find_spec("flash_attn") is None:
             warn("attention", "flash_attention_2 needs an NVIDIA GPU and the flash-attn package; "

@@ -214,10 +214,6 @@ def merge_lora(model: TinyDemoLM) -> TinyDemoLM:
     return model
 
 
-def sdpa_available() -> bool:
-    return hasattr(F, "scaled_dot_product_attention")
-
-
 # ---- weight files -----------------------------------------------------------------------------
 
 
@@ -256,12 +252,8 @@ class TinyDemoBackend:
         if choice == "eager":
             return False
         if choice == "flash_attention_2":
-            self.warn("attention", "The tiny demo model has no flash-attention path; it uses "
-                      + ("PyTorch SDPA." if sdpa_available() else "plain (eager) attention."))
-        if choice == "sdpa" and not sdpa_available():
-            self.warn("attention", f"SDPA needs PyTorch 2.0 or newer (this is {torch.__version__}); "
-                      "using plain (eager) attention.")
-        return sdpa_available()
+            self.warn("attention", "The tiny demo model has no flash-attention path; it uses PyTorch SDPA.")
+        return True
 
     def load_model(self) -> TinyDemoLM:
         if self.params.learning_rate < 1e-3:
@@ -370,7 +362,7 @@ class TinyDemoGenerator:
 
 def load_generator(final_dir: Optional[Path], device: torch.device) -> TinyDemoGenerator:
     """The base model (final_dir None) or the trained one described by final/localtune_tiny_demo.json."""
-    model = build_base_model(sdpa_available())
+    model = build_base_model(True)
     if final_dir is not None:
         description_path = Path(final_dir) / CONFIG_FILE
         try:

@@ -78,7 +78,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--micro-batches", type=_list(int), help="default 1,4 (--tiny: 2)")
     p.add_argument("--checkpointing", type=_switches, help="off,on (default both)")
     p.add_argument("--attention", type=_attentions, help="auto,sdpa,eager,flash_attention_2: the kernel(s) both sides "
-                   "use (default auto: sdpa on torch 2+, else eager)")
+                   "use (default auto: sdpa)")
     p.add_argument("--grad-accum", type=int, default=1, help="micro batches per optimizer step (default 1)")
     p.add_argument("--lora-r", type=int, default=16, help="LoRA rank; alpha is 2r (default 16)")
     p.add_argument("--steps", type=int, help="timed optimizer steps per side (default 10; --tiny: 3)")
@@ -159,15 +159,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except ModelNotFound as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        sdpa = "sdpa" if hasattr(torch.nn.functional, "scaled_dot_product_attention") else "eager"
+        sdpa = "sdpa"
         attentions = list(dict.fromkeys(sdpa if a == "auto" else a for a in (args.attention or ["auto"])))
         if "flash_attention_2" in attentions and (device != "cuda" or importlib.util.find_spec("flash_attn") is None
                                                   or any(m.is_tiny_demo for m in models)):
             print("error: flash_attention_2 needs CUDA, the flash-attn package and a transformers model "
                   "(not the tiny demo); without them both sides would silently use another kernel.", file=sys.stderr)
-            return 2
-        if "sdpa" in attentions and sdpa == "eager":
-            print(f"error: SDPA needs torch 2.0 or newer (this is {torch.__version__}).", file=sys.stderr)
             return 2
         cases = build_matrix(models, args.methods or list(DEFAULT_METHODS),
                              args.max_lengths or list(TINY_MAX_LENGTHS if args.tiny else DEFAULT_MAX_LENGTHS),

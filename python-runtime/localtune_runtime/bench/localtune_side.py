@@ -41,12 +41,12 @@ def learning_rate(case: BenchCase) -> float:
 
 
 def build_random_model(folder: Path, dtype: torch.dtype, attn_implementation: str, device: torch.device):
-    """The architecture of folder/config.json with random weights, made on `device` directly where
-    torch can (2.0+: a default-device context), so an 8B model is not initialised on the CPU."""
+    """The architecture of folder/config.json with random weights, made on `device` directly (a
+    default-device context), so an 8B model is not initialised on the CPU."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
     config = AutoConfig.from_pretrained(str(folder))
-    on_device = device.type == "cuda" and hasattr(torch.device, "__enter__")
+    on_device = device.type == "cuda"
     if on_device:
         with torch.device(device):
             model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation=attn_implementation)
