@@ -75,7 +75,7 @@ export function cpuTrainingNote(parameterCount: number | null, demo: boolean): s
   if (demo) return null
   const size = parameterCount === null ? 'this model' : `a model of ${formatParameterCount(parameterCount)} parameters`
   if (cpuPractical(parameterCount)) {
-    return `No NVIDIA GPU in use: this run trains on the CPU, in fp32. That works for ${size}, but slowly — the time above is for this CPU; an NVIDIA GPU would be tens of times faster.`
+    return `No NVIDIA GPU in use: this run trains on the CPU, in fp32. That works for ${size}, but slowly (the estimated time is for this CPU, not counting the time to load the model); an NVIDIA GPU would be tens of times faster.`
   }
-  return `No NVIDIA GPU in use: this run trains on the CPU, in fp32. For ${size} that takes very long (see the time above) and holds every weight in RAM; models above ${formatParameterCount(cpuPracticalParameterLimit)} parameters are practical only on an NVIDIA GPU.`
+  return `No NVIDIA GPU in use: this run trains on the CPU, in fp32. For ${size} that takes very long (see the estimated time) and holds every weight in RAM; models above ${formatParameterCount(cpuPracticalParameterLimit)} parameters are practical only on an NVIDIA GPU.`
 }

@@ -30,7 +30,7 @@ describe('what a device can train (one rule for the app, the CLI and the run sup
   it('says what CPU training of a real model means, by its size', () => {
     expect(cpuTrainingNote(990_464, true)).toBeNull()
     expect(cpuTrainingNote(134_515_008, false)).toBe(
-      'No NVIDIA GPU in use: this run trains on the CPU, in fp32. That works for a model of 135M parameters, but slowly — the time above is for this CPU; an NVIDIA GPU would be tens of times faster.'
+      'No NVIDIA GPU in use: this run trains on the CPU, in fp32. That works for a model of 135M parameters, but slowly (the estimated time is for this CPU, not counting the time to load the model); an NVIDIA GPU would be tens of times faster.'
     )
     expect(cpuTrainingNote(cpuPracticalParameterLimit + 1, false)).toContain('practical only on an NVIDIA GPU')
     expect(cpuTrainingNote(null, false)).toContain('For this model that takes very long')
