@@ -4,6 +4,7 @@ import { doctorCommand } from './commands/doctor'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
 import { setupRuntimeCommand } from './commands/setup-runtime'
+import { runtimeCommand } from './commands/runtime'
 import { trainCommand } from './commands/train'
 import { runsCommand } from './commands/runs'
 import { stopCommand } from './commands/stop'
@@ -22,6 +23,7 @@ export const commands: readonly CliCommand[] = [
   serveCommand,
   doctorCommand,
   setupRuntimeCommand,
+  runtimeCommand,
   inspectCommand,
   formatCommand,
   modelsCommand,
