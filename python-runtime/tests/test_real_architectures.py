@@ -2,7 +2,7 @@
 (nothing is downloaded) and trained through the runtime's CLI, as the app runs it.
 
 Needs transformers, peft and tokenizers (the app's runtime venv), and the real configs in
-../shared/data/model-configs beside the repository; skipped with one line otherwise.
+../shared/data/model-configs beside the repository; fails with one line otherwise.
 """
 
 import importlib.util
@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+# A runtime or checkout without these fails here rather than skipping: a skipped test protects nothing.
 MISSING = [name for name in ("transformers", "peft", "tokenizers", "safetensors") if importlib.util.find_spec(name) is None]
 if MISSING:
-    pytest.skip(f"real-architecture tests need {', '.join(MISSING)}, not installed in this Python", allow_module_level=True)
+    pytest.fail(f"real-architecture tests need {', '.join(MISSING)}: run npm run runtime:setup -- --cpu --with-tests", pytrace=False)
 
 CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "data" / "model-configs"
 if not (CONFIGS / "HuggingFaceTB--SmolLM2-135M" / "config.json").is_file():
-    pytest.skip(f"the real model configs are not at {CONFIGS}", allow_module_level=True)
+    pytest.fail(f"the real model configs are not at {CONFIGS} (shared/ belongs beside the repository)", pytrace=False)
 
 import torch  # noqa: E402
 
