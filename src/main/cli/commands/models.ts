@@ -1,7 +1,9 @@
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatParameterCount, weightsDtype } from '../../../shared/estimator/model-catalog-entry'
 import { listModels } from '../../core/models/model-catalog'
-import type { CliCommand } from '../command'
+import { addModel, packModel } from '../../core/models/model-pack'
+import { UsageError, type CliCommand, type CliContext, type CliIo } from '../command'
 
 export { formatParameterCount }
 
@@ -15,6 +17,8 @@ export const modelsCommand: CliCommand = {
   summary: 'List the models LocalTune can train: the demo, the Hugging Face cache, your folders',
   usage: [
     'localtune models [--json] [--folder DIR ...]',
+    'localtune models pack MODEL --out DIR     copy a model (Hub id in the cache, or a folder) with its tokenizer and config',
+    'localtune models add DIR [--id ORG/NAME]  put a packed folder into the Hugging Face cache (offline machine)',
     '',
     '  --folder DIR   also list the model(s) in DIR (a model folder, or a folder of model folders); repeatable',
     '  --json         print the catalog as JSON',
@@ -22,6 +26,7 @@ export const modelsCommand: CliCommand = {
     'The Hugging Face cache is HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub. Nothing is downloaded.'
   ].join('\n'),
   async run(args, io, ctx) {
+    if (args[0] === 'pack' || args[0] === 'add') return packOrAdd(args[0], args.slice(1), io, ctx)
     const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, folder: { type: 'string', multiple: true, default: [] } }, strict: true, allowPositionals: false })
     const catalog = listModels({ env: ctx.env, folders: values.folder, cwd: ctx.cwd })
     if (values.json) {
@@ -48,4 +53,20 @@ export const modelsCommand: CliCommand = {
     }
     return 0
   }
+}
+
+/** `models pack` / `models add`: carrying a model to an offline machine (core/models/model-pack.ts). */
+function packOrAdd(sub: 'pack' | 'add', args: string[], io: CliIo, ctx: CliContext): number {
+  const { values, positionals } = parseArgs({ args, options: { out: { type: 'string' }, id: { type: 'string' } }, strict: true, allowPositionals: true })
+  if (positionals.length !== 1) throw new UsageError(sub === 'pack' ? 'models pack needs one MODEL (a Hub id in the cache or a folder).' : 'models add needs one DIR (a folder made by `models pack`).')
+  const target = positionals[0] as string
+  if (sub === 'pack') {
+    if (!values.out) throw new UsageError('models pack needs --out DIR.')
+    const packed = packModel(target, path.resolve(ctx.cwd, values.out), { env: ctx.env, cwd: ctx.cwd })
+    io.out(`Packed ${packed.manifest.id}: ${packed.manifest.files.length} files, ${(packed.bytes / 1024 ** 2).toFixed(1)} MiB, in ${packed.dir}.\nOn the offline machine: localtune models add ${packed.dir}`)
+    return 0
+  }
+  const added = addModel(path.resolve(ctx.cwd, target), { env: ctx.env, id: values.id ?? null })
+  io.out(`Added ${added.id} to the Hugging Face cache: ${added.snapshotDir}. Train it with --model ${added.id}.`)
+  return 0
 }
