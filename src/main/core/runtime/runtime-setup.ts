@@ -87,6 +87,8 @@ export function offlineAdvice(options: Pick<RuntimeSetupOptions, 'runtimeDir' | 
     '  2. Offline: on a machine with internet and the same OS and Python version, run',
     `     \`pip download ${files.map((f) => `-r ${f}`).join(' ')} -d wheelhouse\`, copy the wheelhouse folder here, then`,
     `     \`${setup} --wheelhouse /path/to/wheelhouse\` (or set LOCALTUNE_WHEELHOUSE).`,
+    `     Simpler, with LocalTune on both machines: \`localtune runtime pack --${options.flavour} --out DIR\` there (add --python/--platform`,
+    '     for this machine), copy DIR here, then `localtune runtime install --from DIR` (hashes checked, no index asked).',
     '  3. Set LOCALTUNE_PYTHON to a Python that already has torch, transformers and peft.'
   ].join('\n')
 }

@@ -95,7 +95,9 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
       fix: fixes.length > 0 ? fixes.join(' ') : null
     })
   } else {
-    checks.push({ id: 'python', label: 'Training runtime', level: 'error', detail: python.problem ?? 'not found', fix: python.fix })
+    // The offline route is named too: on a machine where no package index answers, a set-up cannot work.
+    const offline = 'Offline (no package index answers): `localtune runtime pack --out DIR` on a connected machine, then `localtune runtime install --from DIR` here.'
+    checks.push({ id: 'python', label: 'Training runtime', level: 'error', detail: python.problem ?? 'not found', fix: [python.fix, offline].filter(Boolean).join(' ') })
   }
 
   const lock = runtimeLockCheck(python)
