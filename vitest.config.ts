@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Many tests train a real model in a real runtime process; on CI's 2 cores, with two test
+    // files at a time, a demo run's few steps can take most of a minute.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
     pool: 'forks'
   }
 })
