@@ -76,40 +76,4 @@ export class ResultsPage {
     await expect(answer).toHaveAttribute('data-state', 'done', { timeout })
     return (await answer.locator('pre').textContent()) ?? ''
   }
-
-  /** The Export panel (format, GGUF type, size estimate, progress, the exports made). */
-  exportPanel(): Locator {
-    return this.page.getByRole('region', { name: 'Export', exact: true })
-  }
-
-  /** The plan line: estimated size, target folder and free space (or why the export cannot start). */
-  exportPlan(): Locator {
-    return this.page.getByTestId('export-plan')
-  }
-
-  /** One export made, by id ("gguf-f16", "merged", "adapter"). */
-  exportRecord(id: string): Locator {
-    return this.page.getByTestId(`export-${id}`)
-  }
-
-  /** Chooses the format (and GGUF type), waits for the size estimate, exports, and waits for the verdict. */
-  async exportAs(format: 'gguf' | 'merged' | 'adapter', quant: string | null, timeout = 300_000): Promise<Locator> {
-    const panel = this.exportPanel()
-    await panel.getByRole('radio', { name: { gguf: /^GGUF/, merged: /^Merged model/, adapter: /^PEFT adapter/ }[format] }).check()
-    if (quant) await panel.getByLabel('Type', { exact: true }).selectOption(quant)
-    await expect(this.exportPlan()).toContainText(/About [\d.]+ (B|KiB|MiB|GiB) to /)
-    await panel.getByRole('button', { name: 'Export', exact: true }).click()
-    await expect(this.page.getByTestId('export-progress')).toBeVisible()
-    const record = this.exportRecord(format === 'gguf' ? `gguf-${quant}` : format)
-    await expect(record.getByTestId('export-verification')).toBeVisible({ timeout })
-    return record
-  }
-
-  /** The playground's answer from the GGUF export in llama.cpp. */
-  async askExport(timeout = 120_000): Promise<string> {
-    const answer = this.page.getByTestId('answer-gguf')
-    await answer.getByRole('button', { name: 'Ask the export' }).click()
-    await expect(answer).toHaveAttribute('data-state', 'done', { timeout })
-    return (await answer.locator('pre').textContent()) ?? ''
-  }
 }
