@@ -18,8 +18,9 @@ Shapes:
 - qwen2: Qwen2ForCausalLM (q/k/v biases), 2 layers, hidden 64, tied embeddings, vocab padded to
   50304. Tokenizer: GPT-2's byte-level BPE (Qwen2.5's own tokenizer.json is not in the test data),
   no BOS, EOS <|endoftext|>.
-- smollm2: SmolLM2-135M's real config (30 layers, hidden 576, tied) with GPT-2's tokenizer and
-  vocab: for file sizes at a real model's scale, not for the per-test runs.
+- smollm2: SmolLM2-135M's real config (30 layers, hidden 576, tied embeddings, its 49152-row
+  vocabulary: 134.5M parameters) in bf16 like the published checkpoint, with the llama shape's
+  tokenizer (32064 ids fit): for file sizes at a real model's scale, not for the per-test runs.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def localtune_examples(count: int, start: int = 0) -> list:
 
 def write_tokenizer(shape: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    if shape == "llama":
+    if shape in ("llama", "smollm2"):
         shutil.copy(PHI3 / "tokenizer.json", folder / "tokenizer.json")
         config = json.loads((PHI3 / "tokenizer_config.json").read_text(encoding="utf-8"))
         config.update({"add_bos_token": True, "eos_token": "</s>", "pad_token": None, "padding_side": "right"})
@@ -88,13 +89,13 @@ def build_base_model(shape: str, folder: Path, seed: int = 0) -> Path:
                              initializer_range=0.1)
     elif shape == "smollm2":
         config = AutoConfig.from_pretrained(SMOLLM2)
-        config.vocab_size = 50257
-        config.bos_token_id = None
-        config.eos_token_id = config.pad_token_id = 50256
+        config.bos_token_id, config.eos_token_id, config.pad_token_id = 1, 2, None
     else:
         raise ValueError(f"unknown shape {shape}")
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config)
+    if shape == "smollm2":
+        model = model.to(torch.bfloat16)  # as published
     model.save_pretrained(folder)
     return folder
 
