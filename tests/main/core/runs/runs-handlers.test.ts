@@ -41,7 +41,12 @@ describe('runs.* channels', () => {
     const again = await call('runs.run-again', { runId, paramsPatch: { max_steps: 2 } })
     await core.runs.waitForRun(again.id as string, { timeoutMs: 60_000 })
     expect((await call('runs.compare', { a: runId, b: again.id })).differences).toEqual([{ setting: 'params.max_steps', a: '3', b: '2' }])
-    expect(await call('runs.generate', { runId, prompt: 'Hi', maxNewTokens: 4, requestId: 'r1' })).toMatchObject({ requestId: 'r1', exitCode: 0, failure: null })
+    expect(await call('runs.generate', { runId, input: { kind: 'fields', instruction: 'Hi' }, maxNewTokens: 4, requestId: 'r1' })).toMatchObject({
+      requestId: 'r1',
+      exitCode: 0,
+      failure: null,
+      answers: [{ model: 'finetuned' }]
+    })
     expect(await call('runs.delete', { runId: again.id })).toEqual({ deleted: true })
 
     const invalid = await dispatchContractCall(core.handlers, 'runs.resize-terminal', { runId, cols: 2, rows: 30 })
