@@ -84,7 +84,7 @@ test('the demo trains live: stop, resume, reload mid-run, finish, playground, an
   await expect(results.snippet).toContainText(`localtune generate ${runId}`)
   // The fields start from the first training example; the model reads them formatted exactly like it.
   await expect(results.instruction).not.toHaveValue('')
-  const answers = await results.askBoth(60_000)
+  const answers = await results.askBoth(120_000)
   expect(answers.tuned).not.toBe(answers.base)
   await results.promptSent.locator('summary').click()
   await expect(results.promptSent.locator('pre')).toHaveText(/### Instruction: [\s\S]*### Response:$/)

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { doctorCommand } from '../../../../src/main/cli/commands/doctor'
 import { collectingIo, makeTempHome } from '../../../helpers/temp-home'
+import { testPython } from '../../../helpers/training-home'
 
 describe('localtune doctor', () => {
   let cleanup = () => {}
@@ -45,8 +46,12 @@ describe('localtune doctor', () => {
     cleanup = temp.cleanup
     // A real venv (no pip: fast), with its lock written by the runtime's own writer.
     const venvDir = path.join(temp.home, 'venv')
-    expect(spawnSync('python3', ['-m', 'venv', '--without-pip', venvDir]).status).toBe(0)
+    expect(spawnSync(testPython, ['-m', 'venv', '--without-pip', venvDir]).status).toBe(0)
     const python = path.join(venvDir, process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python')
+    // The doctor reads a lock only for a runtime that has torch: see the test runtime's packages
+    // through a .pth file (a venv made from a venv does not inherit them).
+    const paths = (py: string) => spawnSync(py, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).stdout.trim()
+    fs.writeFileSync(path.join(paths(python), 'localtune-test-runtime.pth'), `${paths(testPython)}\n`)
     const runtimeDir = path.resolve(__dirname, '../../../../python-runtime')
     const written = spawnSync(python, ['-m', 'localtune_runtime.runtime_lock', 'write', '--flavour', 'cpu', path.join(runtimeDir, 'requirements-cpu.txt')], { cwd: runtimeDir, encoding: 'utf8' })
     expect(written.status, written.stderr).toBe(0)
@@ -62,12 +67,12 @@ describe('localtune doctor', () => {
     expect(matching).toMatchObject({ label: 'Runtime versions', level: 'ok', fix: null })
     expect(matching.detail).toContain(`(cpu, set up ${JSON.parse(fs.readFileSync(lockFile, 'utf8')).created_at}; lock ${lockFile})`)
 
-    // The lock says torch was installed; this venv has none: someone changed it after set-up.
+    // The lock names another torch than the venv has: someone changed it after set-up.
     const lock = JSON.parse(fs.readFileSync(lockFile, 'utf8'))
-    fs.writeFileSync(lockFile, JSON.stringify({ ...lock, packages: { ...lock.packages, torch: '2.13.0+cpu' } }))
+    fs.writeFileSync(lockFile, JSON.stringify({ ...lock, packages: { ...lock.packages, torch: '1.0.0' } }))
     const changed = await doctor()
     expect(changed.level).toBe('warning')
-    expect(changed.detail).toMatch(/^Changed since set-up: torch missing \(locked 2\.13\.0\+cpu\)/)
+    expect(changed.detail).toMatch(/^Changed since set-up: torch .*\(locked 1\.0\.0\)/)
     expect(changed.fix).toContain('npm run runtime:setup -- --cpu')
 
     fs.writeFileSync(lockFile, '{"lock_version": 1')
