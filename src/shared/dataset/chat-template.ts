@@ -14,10 +14,10 @@ interface ChatMessage {
   content: string
 }
 
-// Placeholders no real cell contains: rendering them in place of each message's content shows
+// Markers no real cell contains: rendering them in place of each message's content shows
 // exactly which characters the template writes itself (its markup) and where each content goes.
-const contentPlaceholder = (index: number): string => `\u0000LOCALTUNE-CONTENT-${index}\u0000`
-const placeholderPattern = /\u0000LOCALTUNE-CONTENT-(\d+)\u0000/g
+const contentMarker = (index: number): string => `\u0000LOCALTUNE-CONTENT-${index}\u0000`
+const contentMarkerPattern = /\u0000LOCALTUNE-CONTENT-(\d+)\u0000/g
 
 const compiled = new Map<string, Template>()
 
@@ -81,7 +81,7 @@ type SkeletonPiece = { markup: string } | { content: number }
 function skeletonOf(rendered: string): SkeletonPiece[] {
   const pieces: SkeletonPiece[] = []
   let at = 0
-  for (const match of rendered.matchAll(placeholderPattern)) {
+  for (const match of rendered.matchAll(contentMarkerPattern)) {
     if (match.index > at) pieces.push({ markup: rendered.slice(at, match.index) })
     pieces.push({ content: Number(match[1]) })
     at = match.index + match[0].length
@@ -101,7 +101,7 @@ export function renderWithChatTemplate(template: string, fields: ChatFields, tok
   const compiledTemplate = compile(template)
   const messages = chatMessagesFor(fields, fields.response)
   const full = render(compiledTemplate, messages, tokens)
-  const skeleton = skeletonOf(render(compiledTemplate, messages.map((message, index) => ({ ...message, content: contentPlaceholder(index) })), tokens))
+  const skeleton = skeletonOf(render(compiledTemplate, messages.map((message, index) => ({ ...message, content: contentMarker(index) })), tokens))
   const assistant = messages.length - 1
   const responseAt = skeleton.findIndex((piece) => 'content' in piece && piece.content === assistant)
   if (responseAt === -1) {

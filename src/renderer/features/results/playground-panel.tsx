@@ -17,7 +17,7 @@ import {
 import { ExportAnswer } from './export-answer'
 import { generateSideBySide, parseMaxNewTokens } from './playground-service'
 
-const placeholderOf = { idle: 'Press Generate.', waiting: 'Waiting for the finetuned answer…', generating: 'Loading the model…', done: '(no text: the model ended its answer at once)', failed: '' }
+const emptyAnswerText = { idle: 'Press Generate.', waiting: 'Waiting for the finetuned answer…', generating: 'Loading the model…', done: '(no text: the model ended its answer at once)', failed: '' }
 
 function Answer({ side, title }: { side: PlaygroundSide; title: string }) {
   const answer = usePlaygroundAnswer(side)
@@ -25,7 +25,7 @@ function Answer({ side, title }: { side: PlaygroundSide; title: string }) {
     <section className="playground-answer" aria-labelledby={`answer-${side}`} data-testid={`answer-${side}`} data-state={answer.state}>
       <h4 id={`answer-${side}`}>{title}</h4>
       <pre className="playground-text" aria-live="polite" aria-busy={answer.state === 'generating'}>
-        {answer.text || placeholderOf[answer.state]}
+        {answer.text || emptyAnswerText[answer.state]}
       </pre>
       {answer.stop === 'length' && <p className="muted small">Stopped at the max new tokens; the model had not ended its answer.</p>}
       {answer.error && (
