@@ -1,4 +1,4 @@
-"""The command line: probe, train, generate, export. Heavy imports happen inside each command."""
+"""The command line: probe, train, verify, generate, export. Heavy imports happen inside each command."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--base", action="store_true", help="use the base model without the finetuned weights")
     generate.add_argument("--max-new-tokens", type=int, default=200)
     generate.add_argument("--temperature", type=float, default=0.7, help="0 picks the most likely token")
+    verify = commands.add_parser(
+        "verify", help="measure peak memory and step time of a setup on its longest examples (JSON lines on stdout)")
+    verify.add_argument("--json", action="store_true", required=True,
+                        help="read one JSON request ({\"config\": run.json, \"steps\": 3, \"memory_limit_bytes\": N}) from stdin")
     from .export.command import add_arguments as add_export_arguments
     add_export_arguments(commands.add_parser(
         "export", help="write the run's model as an adapter, merged model or GGUF file, checked against the trained model"))
@@ -48,6 +52,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         stop.install_signal_handlers()
         stop.watch(sys.stdin)
         return train(args.run_dir, args.resume, stop, terminal)
+
+    if args.command == "verify":
+        from .verify import verify
+        return verify(sys.stdin.read(), terminal=terminal)
 
     if args.command == "export":
         from .export.command import run_export
