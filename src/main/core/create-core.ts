@@ -8,6 +8,8 @@ import { exportsHandlers } from './exports/exports-handlers'
 import { EventHub } from './event-hub'
 import { hardwareService, type HardwareServiceOptions } from './hardware/hardware-handlers'
 import { modelsHandlers } from './models/models-handlers'
+import { modelTransferHandlers } from './models/model-transfer-handlers'
+import { hostHandlers, type DesktopHost } from './host/desktop-host'
 import { tokensHandlers } from './tokens/tokens-handlers'
 import type { HardwareSnapshot } from '../../shared/hardware/types'
 import { projectsHandlers } from './projects/projects-handlers'
@@ -16,6 +18,7 @@ import { RunSupervisor, type RunSupervisorOptions } from './runs/run-supervisor'
 import { runsHandlers } from './runs/runs-handlers'
 import { discoverPythonRuntime } from './runtime/python-discovery'
 import { setUpRuntime } from './runtime/runtime-setup'
+import { runtimeFolderInstallHandler } from './runtime/runtime-folder-install-handler'
 import { databaseStatus, openDatabase, type LocalTuneDatabase } from './store/database'
 import { buildDoctorReport, type GpuFacts } from './system/doctor'
 
@@ -26,6 +29,8 @@ export interface CoreOptions {
   runs?: RunSupervisorOptions
   /** GPU detection and live memory polling (tests pass fakes and short leases). */
   hardware?: Pick<HardwareServiceOptions, 'detect' | 'lease' | 'maxAgeMs' | 'pythonRuntime'>
+  /** The folder picker and file manager of a desktop host (Electron); without it the core says it has neither. */
+  desktop?: DesktopHost
 }
 
 export interface Core {
@@ -80,6 +85,9 @@ export function createCore(options: CoreOptions = {}): Core {
   const exports = new ExportService({ home, env, runtimeDir, db, events, pythonRuntime: () => pythonRuntime() })
   const machine = hardwareService({ env, events, pythonRuntime: () => pythonRuntime(), ...options.hardware })
 
+  const models = modelsHandlers({ db, env })
+  const desktop = options.desktop ?? null
+
   const handlers: ContractHandlers = {
     'system.doctor': async ({ refresh }) => {
       const [python, hardware] = await Promise.all([pythonRuntime(refresh), machine.snapshot(refresh)])
@@ -106,13 +114,25 @@ export function createCore(options: CoreOptions = {}): Core {
       await pythonRuntime(true)
       return result
     },
-    ...runsHandlers(runs),
+    ...runtimeFolderInstallHandler({
+      env,
+      home,
+      runtimeDir,
+      events,
+      basePython: async () => (await pythonRuntime()).executable ?? 'python3',
+      runtimeChanged: async () => {
+        await pythonRuntime(true)
+      }
+    }),
+    ...runsHandlers(runs, desktop),
     ...datasetsHandlers({ home, db, events }),
     ...projectsHandlers({ home, db, runs }),
     ...machine.handlers,
-    ...modelsHandlers({ db, env }),
+    ...models,
+    ...modelTransferHandlers({ env, catalog: () => models['models.list']({}) }),
     ...tokensHandlers({ home, env }),
-    ...exportsHandlers(exports)
+    ...exportsHandlers(exports),
+    ...hostHandlers(desktop)
   }
 
   return {

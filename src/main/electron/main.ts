@@ -1,12 +1,10 @@
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron'
-import type { ContractHandlers } from '../../shared/contract'
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { appIndexUrl, appScheme, isAppUrl as isAppPage, resolveAppRequest } from './app-protocol'
 import { channelNames, rendererContentSecurityPolicy } from '../../shared/contract'
 import { dispatchContractCall } from '../core/contract-dispatch'
 import { createCore } from '../core/create-core'
-import { UserFacingError } from '../core/user-facing-error'
 import { lockDownSession, lockDownWindow } from './window-security'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -30,7 +28,19 @@ function senderIsTrusted(event: IpcMainInvokeEvent, windows: Set<number>): boole
 app.enableSandbox()
 
 void app.whenReady().then(() => {
-  const core = createCore()
+  // The desktop's own abilities, handed to the core (which never imports Electron): the folder
+  // picker (host.pick-folder) and showing a folder in the file manager (runs.open-folder).
+  const core = createCore({
+    desktop: {
+      pickFolder: async (title) => {
+        const parent = BrowserWindow.getFocusedWindow()
+        const options = { title, properties: ['openDirectory' as const, 'createDirectory' as const] }
+        const chosen = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options)
+        return chosen.canceled ? null : (chosen.filePaths[0] ?? null)
+      },
+      openFolder: (folder) => shell.openPath(folder)
+    }
+  })
   const trustedWindows = new Set<number>()
   lockDownSession(session.defaultSession, rendererContentSecurityPolicy)
   protocol.handle(appScheme, async (request) => {
@@ -43,24 +53,12 @@ void app.whenReady().then(() => {
     })
   })
 
-  // The desktop can show a run's folder in the file manager; the core only knows which folder.
-  // The path comes from the run's row, never from the renderer.
-  const handlers: ContractHandlers = {
-    ...core.handlers,
-    'runs.open-folder': async ({ runId }) => {
-      const folder = core.runs.folderToShow(runId)
-      const problem = await shell.openPath(folder)
-      if (problem) throw new UserFacingError(`The folder ${folder} could not be opened: ${problem}`)
-      return { opened: true as const, path: folder }
-    }
-  }
-
   for (const channel of channelNames) {
     ipcMain.handle(`localtune:${channel}`, async (event, payload: unknown) => {
       if (!senderIsTrusted(event, trustedWindows)) {
         return { ok: false, error: { code: 'unauthorized', message: 'Calls are only accepted from the LocalTune window.', details: [] } }
       }
-      return dispatchContractCall(handlers, channel, payload)
+      return dispatchContractCall(core.handlers, channel, payload)
     })
   }
 

@@ -3,6 +3,8 @@ import type { ChannelDefinition, EventStreamDefinition } from './define'
 import { datasetsChannels, datasetsEventStreams } from './datasets'
 import { hardwareChannels, hardwareEventStreams, modelsChannels, tokensChannels } from './estimate'
 import { exportsChannels, exportsEventStreams } from './exports'
+import { hostChannels } from './host'
+import { modelTransferChannels } from './model-transfer'
 import { projectsChannels } from './projects'
 import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
@@ -12,6 +14,8 @@ export * from './datasets'
 export * from './define'
 export * from './estimate'
 export * from './exports'
+export * from './host'
+export * from './model-transfer'
 export * from './projects'
 export * from './runs'
 export * from './runtime'
@@ -30,8 +34,10 @@ export const channels = {
   ...projectsChannels,
   ...hardwareChannels,
   ...modelsChannels,
+  ...modelTransferChannels,
   ...tokensChannels,
-  ...exportsChannels
+  ...exportsChannels,
+  ...hostChannels
 } satisfies Record<string, ChannelDefinition>
 
 /** Every event stream the core pushes to the renderer. */

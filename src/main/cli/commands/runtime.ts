@@ -2,14 +2,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { pythonRuntimeDir } from '../../core/app-root'
+import { hasNvidiaSmi } from '../../core/runtime/nvidia-driver'
 import { describeCapabilities, installRuntimeFromFolder } from '../../core/runtime/runtime-install'
 import { formatBytes, packRuntime } from '../../core/runtime/runtime-pack'
 import { UsageError, type CliCommand, type CliIo } from '../command'
-
-function hasNvidiaSmi(env: NodeJS.ProcessEnv): boolean {
-  const names = process.platform === 'win32' ? ['nvidia-smi.exe'] : ['nvidia-smi']
-  return (env.PATH ?? '').split(path.delimiter).some((dir) => dir && names.some((name) => fs.existsSync(path.join(dir, name))))
-}
 
 /** A one-line progress bar on a terminal; every 10% as a line otherwise (logs, tests). */
 function progressPrinter(io: CliIo): (done: number, total: number | null) => void {

@@ -1,19 +1,18 @@
 import type { ContractHandlers } from '../../../shared/contract'
 import type { runsChannels } from '../../../shared/contract/runs'
-import { UserFacingError } from '../user-facing-error'
+import { openFolderWith, type DesktopHost } from '../host/desktop-host'
 import type { RunSupervisor } from './run-supervisor'
 
 export type RunsHandlers = Pick<ContractHandlers, keyof typeof runsChannels>
 
 /** The `runs.*` channels, answered by one supervisor. Validation happens in contract dispatch. */
-export function runsHandlers(runs: RunSupervisor): RunsHandlers {
+export function runsHandlers(runs: RunSupervisor, desktop: DesktopHost | null = null): RunsHandlers {
   return {
     'runs.start-demo': async ({ maxSteps }) => runs.startDemoRun({ maxSteps }),
     'runs.demo-plan': async () => runs.demoPlan(),
-    // Only a desktop host can open a file manager; the Electron host replaces this handler.
-    'runs.open-folder': async ({ runId }) => {
-      throw new UserFacingError(`This window cannot open folders. The folder is ${runs.folderToShow(runId)}: copy the path and open it in your file manager.`, { code: 'conflict' })
-    },
+    // Only a desktop host can open a file manager (host.capabilities says whether this one can).
+    // The path comes from the run's row, never from the renderer.
+    'runs.open-folder': async ({ runId }) => openFolderWith(desktop, runs.folderToShow(runId)),
     'runs.start': async (request) =>
       runs.startRun({
         projectId: request.projectId,
