@@ -1,12 +1,17 @@
 """`python -m localtune_runtime probe`: what this Python can do, as one JSON object on stdout.
 
+stdout is a pipe for data (the app parses it whole): whatever torch or a CUDA library prints while
+the probe runs goes to stderr instead.
+
 It must work in a Python without torch (the app runs it to decide whether to set the runtime up),
 so torch is imported inside a try, and package versions are read from metadata without importing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
 import sys
 from importlib import metadata
@@ -64,6 +69,18 @@ def probe() -> dict:
 
 
 def main() -> int:
-    sys.stdout.write(json.dumps(probe()) + "\n")
+    # Native libraries (CUDA, cuDNN) write to file descriptor 1 directly, past sys.stdout: point it
+    # at stderr while probing and give the real stdout back for the answer.
+    sys.stdout.flush()
+    data = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            report = probe()
+    finally:
+        sys.stdout.flush()
+        os.dup2(data, 1)
+        os.close(data)
+    sys.stdout.write(json.dumps(report) + "\n")
     sys.stdout.flush()
     return 0

@@ -1,6 +1,7 @@
 """`probe` prints exactly one JSON object on stdout, with torch or without it."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -46,3 +47,18 @@ def test_probe_works_without_torch():
 def test_probe_through_the_cli_helper():
     result = run_cli("probe")
     assert result.returncode == 0 and json.loads(result.stdout)["python"]
+
+
+def test_stdout_carries_only_the_answer_when_libraries_print(capfd, monkeypatch):
+    from localtune_runtime import probe
+
+    def noisy_version(name):
+        print(f"python-level noise about {name}")
+        os.write(1, b"native noise on fd 1\n")
+        return None
+
+    monkeypatch.setattr(probe, "_version", noisy_version)
+    assert probe.main() == 0
+    out, err = capfd.readouterr()
+    assert json.loads(out)["packages"]["peft"] is None
+    assert "python-level noise about peft" in err and "native noise on fd 1" in err

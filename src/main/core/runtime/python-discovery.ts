@@ -1,7 +1,7 @@
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { PythonRuntimeStatus } from '../../../shared/contract'
-import { runPtyCommand } from './pty-command'
 import { runtimeEnvironment } from './runtime-env'
 
 type Source = NonNullable<PythonRuntimeStatus['source']>
@@ -66,17 +66,38 @@ function isExecutable(file: string): boolean {
   }
 }
 
-/** Extracts the probe's JSON object from terminal output (the pty may add warnings and CRLFs). */
-export function parseProbeOutput(output: string): ProbeJson | null {
-  const lines = output.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.startsWith('{') && line.endsWith('}'))
-  for (const line of lines.reverse()) {
-    try {
-      return JSON.parse(line) as ProbeJson
-    } catch {
-      // not the probe's line; keep looking
-    }
-  }
-  return null
+interface ProbeAnswer {
+  probe: ProbeJson | null
+  /** Why there is no answer, in a few words for the `tried` list. */
+  problem: string | null
+}
+
+/**
+ * Runs `python -m localtune_runtime probe` with pipes: its stdout holds exactly one JSON object
+ * (the probe sends anything else it prints to stderr), so nothing is cut out of terminal text.
+ */
+function runProbe(executable: string, options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ProbeAnswer> {
+  return new Promise((resolve) => {
+    execFile(
+      executable,
+      ['-m', 'localtune_runtime', 'probe'],
+      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const lastWords = (stderr.trim().split(/\r?\n/).pop() ?? '').slice(0, 300)
+        if (error) {
+          const timedOut = error.killed === true && error.signal === 'SIGKILL'
+          const exit = typeof error.code === 'number' ? `exit ${error.code}` : typeof error.code === 'string' ? error.code : `signal ${error.signal ?? 'none'}`
+          resolve({ probe: null, problem: timedOut ? 'the probe did not answer in time' : `the probe failed (${exit}): ${lastWords || error.message}` })
+          return
+        }
+        try {
+          resolve({ probe: JSON.parse(stdout) as ProbeJson, problem: null })
+        } catch {
+          resolve({ probe: null, problem: `the probe's answer on stdout is not one JSON object: ${stdout.trim().slice(0, 300)}` })
+        }
+      }
+    )
+  })
 }
 
 const setupFix =
@@ -84,9 +105,8 @@ const setupFix =
   'LOCALTUNE_PYTHON to a Python that has torch 2.4+, transformers and peft.'
 
 /**
- * Finds the Python that will train, by running the probe through node-pty, the same way
- * training runs. Returns what was found and every candidate tried, so a missing runtime is
- * explained rather than guessed at.
+ * Finds the Python that will train, by running the probe (over pipes: its answer is data). Returns
+ * what was found and every candidate tried, so a missing runtime is explained rather than guessed at.
  */
 export async function discoverPythonRuntime(options: DiscoveryOptions): Promise<PythonRuntimeStatus> {
   const tried: PythonRuntimeStatus['tried'] = []
@@ -96,15 +116,9 @@ export async function discoverPythonRuntime(options: DiscoveryOptions): Promise<
       tried.push({ executable: candidate.executable, source: candidate.source, outcome: 'not present' })
       continue
     }
-    const result = await runPtyCommand([candidate.executable, '-m', 'localtune_runtime', 'probe'], {
-      cwd: options.runtimeDir,
-      env,
-      timeoutMs: options.probeTimeoutMs ?? 60_000
-    })
-    const probe = parseProbeOutput(result.output)
+    const { probe, problem } = await runProbe(candidate.executable, { cwd: options.runtimeDir, env, timeoutMs: options.probeTimeoutMs ?? 60_000 })
     if (!probe) {
-      const lastLine = result.output.trim().split(/\r?\n/).pop() ?? ''
-      const outcome = result.timedOut ? 'the probe did not answer in time' : `the probe failed (exit ${result.exitCode ?? 'none'}): ${lastLine.slice(0, 300)}`
+      const outcome = problem ?? 'the probe gave no answer'
       tried.push({ executable: candidate.executable, source: candidate.source, outcome })
       if (candidate.explicit) return notFound(tried, `LOCALTUNE_PYTHON=${candidate.executable} could not run the runtime: ${outcome}`, 'Point LOCALTUNE_PYTHON at a working Python 3.10+ with torch, or unset it.')
       continue

@@ -1,14 +1,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { discoverPythonRuntime, parseProbeOutput } from '../../../../src/main/core/runtime/python-discovery'
+import { discoverPythonRuntime } from '../../../../src/main/core/runtime/python-discovery'
 import { makeTempHome } from '../../../helpers/temp-home'
 
-/** Writes an executable that answers `-m localtune_runtime probe` like a Python would. */
-function fakePython(dir: string, name: string, probe: object | null, exitCode = 0): string {
+/** Writes an executable that answers `-m localtune_runtime probe` like a Python would: the answer on stdout, talk on stderr. */
+function fakePython(dir: string, name: string, probe: object | string | null, exitCode = 0): string {
   fs.mkdirSync(dir, { recursive: true })
   const file = path.join(dir, name)
-  const body = probe === null ? 'echo "No module named localtune_runtime" >&2' : `echo 'some warning from torch'\necho '${JSON.stringify(probe)}'`
+  const answer = typeof probe === 'string' ? probe : JSON.stringify(probe)
+  const body = probe === null ? 'echo "No module named localtune_runtime" >&2' : `echo 'some warning from torch' >&2\necho '${answer}'`
   fs.writeFileSync(file, `#!/bin/sh\n${body}\nexit ${exitCode}\n`)
   fs.chmodSync(file, 0o755)
   return file
@@ -29,7 +30,7 @@ describe('discoverPythonRuntime', () => {
     return { home: temp.home, runtimeDir }
   }
 
-  it('skips a python3 on PATH without torch and takes the next one that has it, through the pty', async () => {
+  it('skips a python3 on PATH without torch and takes the next one that has it', async () => {
     const { home, runtimeDir } = setup()
     const first = path.join(home, 'bin-a')
     const second = path.join(home, 'bin-b')
@@ -66,17 +67,18 @@ describe('discoverPythonRuntime', () => {
     expect(status.fix).toMatch(/LOCALTUNE_PYTHON/)
   })
 
+  it('reports a probe whose stdout is not one JSON object, with what it printed', async () => {
+    const { home, runtimeDir } = setup()
+    const noisy = fakePython(path.join(home, 'noisy'), 'python', 'loading CUDA...')
+    const status = await discoverPythonRuntime({ env: { PATH: '', LOCALTUNE_PYTHON: noisy }, home, runtimeDir })
+    expect(status.found).toBe(false)
+    expect(status.problem).toContain('not one JSON object: loading CUDA...')
+  })
+
   it('says what to do when nothing is found', async () => {
     const { home, runtimeDir } = setup()
     const status = await discoverPythonRuntime({ env: { PATH: '' }, home, runtimeDir })
     expect(status.found).toBe(false)
     expect(status.fix).toContain('npm run runtime:setup')
-  })
-})
-
-describe('parseProbeOutput', () => {
-  it('finds the JSON line among terminal noise and CRLFs', () => {
-    expect(parseProbeOutput('warning: x\r\n{"python": "3.11", "torch": null}\r\n')).toEqual({ python: '3.11', torch: null })
-    expect(parseProbeOutput('Traceback (most recent call last):\r\n  boom\r\n')).toBeNull()
   })
 })
