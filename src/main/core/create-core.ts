@@ -3,6 +3,8 @@ import type { ContractHandlers, PythonRuntimeStatus } from '../../shared/contrac
 import { findAppRoot, pythonRuntimeDir } from './app-root'
 import { datasetsHandlers } from './datasets/datasets-handlers'
 import { electronBinaryStatus } from './electron-binary'
+import { EstimateVerifier } from './estimate-verify/estimate-verifier'
+import { verifyHandlers } from './estimate-verify/verify-handlers'
 import { ExportService } from './exports/export-service'
 import { exportsHandlers } from './exports/exports-handlers'
 import { EventHub } from './event-hub'
@@ -83,6 +85,7 @@ export function createCore(options: CoreOptions = {}): Core {
   // behind are marked before anyone lists them.
   const runs = new RunSupervisor({ home, appRoot, db, events, env, runtimeDir, pythonRuntime }, options.runs)
   const exports = new ExportService({ home, env, runtimeDir, db, events, pythonRuntime: () => pythonRuntime() })
+  const verifier = new EstimateVerifier({ env, runtimeDir, events, pythonRuntime: () => pythonRuntime() })
   const machine = hardwareService({ env, events, pythonRuntime: () => pythonRuntime(), ...options.hardware })
 
   const models = modelsHandlers({ db, env })
@@ -131,6 +134,7 @@ export function createCore(options: CoreOptions = {}): Core {
     ...models,
     ...modelTransferHandlers({ env, catalog: () => models['models.list']({}) }),
     ...tokensHandlers({ home, env }),
+    ...verifyHandlers(verifier),
     ...exportsHandlers(exports),
     ...hostHandlers(desktop)
   }
@@ -148,6 +152,7 @@ export function createCore(options: CoreOptions = {}): Core {
     close: () => {
       void machine.close()
       exports.close()
+      verifier.close()
       runs.close()
       db.close()
     }

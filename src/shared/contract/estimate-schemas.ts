@@ -116,3 +116,65 @@ export const tokenStatsSchema = z.object({
   approximate: z.boolean(),
   method: z.string()
 }) satisfies z.ZodType<TokenStats>
+
+/**
+ * What `estimate.verify` measured: a few real optimizer steps of the chosen setup on the longest
+ * examples of the training file (python-runtime/localtune_runtime/verify.py writes it).
+ */
+export const measuredMemorySchema = z.object({
+  /** "cuda": the allocator's figures; "cpu-resident": the runtime process's resident memory. */
+  kind: z.enum(['cuda', 'cpu-resident']),
+  /** Highest memory while loading and stepping: allocated (CUDA) or resident (CPU). */
+  peakBytes: z.number().nonnegative(),
+  /** CPU: the process before the model loaded (Python, PyTorch, tokenizer, data). */
+  runtimeBytes: z.number().nonnegative().nullable(),
+  /** Added by loading the model (with its adapters). */
+  weightsBytes: z.number().nonnegative().nullable(),
+  /** Kept after the first step: optimizer state (and anything else that stays). */
+  optimizerStateBytes: z.number().nonnegative().nullable(),
+  /** The peak above that while a step runs: gradients, activations, logits, temporaries. */
+  stepBytes: z.number().nonnegative().nullable(),
+  allocatedPeakBytes: z.number().nonnegative().nullable(),
+  reservedPeakBytes: z.number().nonnegative().nullable(),
+  /** The GPU's used memory as the driver (and nvidia-smi) reports it, other processes included. */
+  deviceUsedBytes: z.number().nonnegative().nullable()
+})
+export type MeasuredMemory = z.infer<typeof measuredMemorySchema>
+
+export const estimateVerificationSchema = z.object({
+  verificationId: z.string(),
+  /** Measured without running out of memory and under the limit. */
+  fits: z.boolean(),
+  cause: z.enum(['out_of_memory', 'over_limit']).nullable(),
+  /** Why it does not fit, in a sentence; null when it fits. */
+  message: z.string().nullable(),
+  device: z.string(),
+  precision: z.string(),
+  method: z.string(),
+  limitBytes: z.number().nonnegative().nullable(),
+  memory: measuredMemorySchema,
+  batch: z.object({
+    sequences: z.number().int().nonnegative(),
+    longestTokens: z.number().int().nonnegative(),
+    /** Tokens of one worst-case micro batch, padding included. */
+    paddedTokens: z.number().int().nonnegative(),
+    microBatchSize: z.number().int().positive(),
+    maxLength: z.number().int().positive()
+  }),
+  steps: z.array(z.object({ step: z.number().int(), seconds: z.number().nonnegative(), loss: z.number() })),
+  /** Median of the steps after the first (which includes one-time set-up); null when none ran. */
+  secondsPerStep: z.number().nonnegative().nullable(),
+  tokensPerSecond: z.number().nonnegative().nullable(),
+  /** Wall time of the whole verification, loading included. */
+  elapsedSeconds: z.number().nonnegative()
+})
+export type EstimateVerification = z.infer<typeof estimateVerificationSchema>
+
+export const verifyProgressSchema = z.object({
+  verificationId: z.string(),
+  stage: z.enum(['starting', 'tokenizer', 'data', 'model', 'step']),
+  step: z.number().int().nullable(),
+  steps: z.number().int(),
+  message: z.string()
+})
+export type VerifyProgress = z.infer<typeof verifyProgressSchema>

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineChannel, defineEventStream } from './define'
-import { gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, tokenStatsSchema } from './estimate-schemas'
+import { estimateVerificationSchema, gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, tokenStatsSchema, verifyProgressSchema } from './estimate-schemas'
+import { deviceChoiceSchema, runFailureSchema, runSettingsSchema } from './runs'
 
 export * from './estimate-schemas'
 
@@ -92,5 +93,44 @@ export const hardwareEventStreams = {
   'hardware.vram': defineEventStream({
     summary: 'A reading of every GPU’s memory, every few seconds while a panel watches',
     payload: gpuMemorySampleSchema
+  })
+}
+
+const verificationId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'verificationId: letters, digits and dashes, at most 64.')
+
+export const estimateVerifyRequestSchema = z.object({
+  /** Chosen by the caller, so progress events and a cancel can name this verification. */
+  verificationId,
+  /** The training file whose longest examples are measured (tokens.stats answers its path). */
+  trainJsonlPath: z.string().min(1, 'Give the training file (train.jsonl) to verify with.'),
+  settings: runSettingsSchema,
+  device: deviceChoiceSchema,
+  /** The memory the run may use on that device (the estimate's "available"); null: no limit. */
+  memoryLimitBytes: z.number().positive().nullable().default(null),
+  steps: z.number().int().min(1).max(20).default(3)
+})
+
+export const verifyChannels = {
+  'estimate.verify': defineChannel({
+    summary: 'Measure peak memory and step time: load the model and take a few real steps on the longest examples',
+    request: estimateVerifyRequestSchema,
+    response: z.discriminatedUnion('status', [
+      z.object({ status: z.literal('measured'), verification: estimateVerificationSchema }),
+      /** Nothing was measured: the model or data could not load (the failure says why). */
+      z.object({ status: z.literal('failed'), verificationId: z.string(), failure: runFailureSchema }),
+      z.object({ status: z.literal('cancelled'), verificationId: z.string() })
+    ])
+  }),
+  'estimate.cancel-verify': defineChannel({
+    summary: 'Stop a verification that is running (its process ends, its temporary folder is removed)',
+    request: z.object({ verificationId }),
+    response: z.object({ cancelled: z.boolean() })
+  })
+}
+
+export const verifyEventStreams = {
+  'estimate.verify-progress': defineEventStream({
+    summary: 'What a verification is doing: loading, reading the data, step k of n',
+    payload: verifyProgressSchema
   })
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import type { ChannelDefinition, EventStreamDefinition } from './define'
 import { datasetsChannels, datasetsEventStreams } from './datasets'
-import { hardwareChannels, hardwareEventStreams, modelsChannels, tokensChannels } from './estimate'
+import { hardwareChannels, hardwareEventStreams, modelsChannels, tokensChannels, verifyChannels, verifyEventStreams } from './estimate'
 import { exportsChannels, exportsEventStreams } from './exports'
 import { hostChannels } from './host'
 import { modelTransferChannels } from './model-transfer'
@@ -36,6 +36,7 @@ export const channels = {
   ...modelsChannels,
   ...modelTransferChannels,
   ...tokensChannels,
+  ...verifyChannels,
   ...exportsChannels,
   ...hostChannels
 } satisfies Record<string, ChannelDefinition>
@@ -46,6 +47,7 @@ export const eventStreams = {
   ...runsEventStreams,
   ...datasetsEventStreams,
   ...hardwareEventStreams,
+  ...verifyEventStreams,
   ...exportsEventStreams
 } satisfies Record<string, EventStreamDefinition>
 
