@@ -18,6 +18,8 @@ export default defineConfig({
           'token-stats-worker': resolve(__dirname, 'src/main/core/tokens/token-stats-worker.ts'),
           // Model folders are read off the request path (model-catalog-off-thread.ts), the same way.
           'model-catalog-worker': resolve(__dirname, 'src/main/core/models/model-catalog-worker.ts'),
+          // train.jsonl / valid.jsonl are escaped and written on a thread (example-file-writer.ts).
+          'example-file-worker': resolve(__dirname, 'src/main/core/datasets/example-file-worker.ts'),
           // Forked by the export service (src/main/core/exports/llama-cpp-host.ts) beside the chunks.
           'llama-cpp-process': resolve(__dirname, 'src/main/core/exports/llama-cpp-process.ts')
         },

@@ -1,6 +1,8 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { FormattedExample } from '../../../shared/dataset/formatted-example'
 import { isChatExample } from '../../../shared/dataset/formatted-example'
+import { startWorkerModule } from '../start-worker-module'
+import type { ExampleWorkerMessage, ExampleWorkerReply } from './example-file-worker'
 
 /**
  * Writing train.jsonl costs about as much CPU as parsing the CSV: every byte of text is looked
@@ -16,112 +18,12 @@ import { isChatExample } from '../../../shared/dataset/formatted-example'
  * A chat-template example also carries `"markup"` (the ranges its template wrote), after the
  * response: `{"prompt":..,"response":..,"markup":[[0,12],..],"row":N}`.
  *
- * The worker is plain JavaScript with no imports of ours, so it runs the same from sources,
- * tests, and the bundled app.
+ * The escaping and writing live in example-file-worker.ts, an entry of its own in the build.
  */
-const workerSource = String.raw`
-const { parentPort } = require('node:worker_threads')
-const fs = require('node:fs')
-const hex = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]
-const needsEscape = new Uint8Array(256)
-for (let byte = 0; byte < 32; byte++) needsEscape[byte] = 1
-needsEscape[34] = 1
-needsEscape[92] = 1
-const shortEscape = new Uint8Array(256)
-shortEscape[8] = 98; shortEscape[9] = 116; shortEscape[10] = 110; shortEscape[12] = 102; shortEscape[13] = 114; shortEscape[34] = 34; shortEscape[92] = 92
-const keyPrompt = Buffer.from('{"prompt":')
-const keyResponse = Buffer.from(',"response":')
-const keyText = Buffer.from('{"text":')
-const keyRow = Buffer.from(',"row":')
-const files = new Map()
-
-function flush(file) {
-  let offset = 0
-  while (offset < file.used) offset += fs.writeSync(file.fd, file.out, offset, file.used - offset)
-  file.used = 0
-}
-function ensure(file, bytes) {
-  if (file.used + bytes <= file.out.length) return
-  flush(file)
-  if (bytes > file.out.length) file.out = Buffer.allocUnsafe(bytes)
-}
-function copy(file, bytes) {
-  bytes.copy(file.out, file.used)
-  file.used += bytes.length
-}
-function writeString(file, source, start, end) {
-  const out = file.out
-  let at = file.used
-  out[at++] = 34
-  for (let i = start; i < end; i++) {
-    const byte = source[i]
-    if (needsEscape[byte] === 0) {
-      out[at++] = byte
-      continue
-    }
-    out[at++] = 92
-    const short = shortEscape[byte]
-    if (short !== 0) out[at++] = short
-    else {
-      out[at++] = 117; out[at++] = 48; out[at++] = 48; out[at++] = hex[byte >> 4]; out[at++] = hex[byte & 15]
-    }
-  }
-  out[at++] = 34
-  file.used = at
-}
-
-parentPort.on('message', (message) => {
-  try {
-    if (message.type === 'open') {
-      files.set(message.id, { fd: fs.openSync(message.path, message.flags), out: Buffer.allocUnsafe(4 * 1024 * 1024), used: 0, lines: 0 })
-      return
-    }
-    const file = files.get(message.id)
-    if (message.type === 'write') {
-      const source = Buffer.from(message.bytes, 0, message.used)
-      // markup[k]: the line's ',"markup":[[a,b],…]' (digits and punctuation only), or ''.
-      const meta = new Uint32Array(message.meta)
-      let at = 0
-      for (let k = 0; k < message.count; k++) {
-        const chat = meta[k * 4] === 0
-        const first = meta[k * 4 + 1]
-        const second = meta[k * 4 + 2]
-        ensure(file, (first + second) * 6 + 64 + (message.markup[k] ? message.markup[k].length : 0))
-        copy(file, chat ? keyPrompt : keyText)
-        writeString(file, source, at, at + first)
-        at += first
-        if (chat) {
-          copy(file, keyResponse)
-          writeString(file, source, at, at + second)
-          at += second
-          const markup = message.markup[k]
-          if (markup) file.used += file.out.write(markup, file.used, 'latin1')
-        }
-        copy(file, keyRow)
-        file.used += file.out.write(String(meta[k * 4 + 3]), file.used, 'latin1')
-        file.out[file.used++] = 125
-        file.out[file.used++] = 10
-        file.lines++
-      }
-      parentPort.postMessage({ type: 'written', id: message.id })
-    } else if (message.type === 'close') {
-      flush(file)
-      fs.closeSync(file.fd)
-      files.delete(message.id)
-      parentPort.postMessage({ type: 'closed', id: message.id, lines: file.lines })
-    }
-  } catch (error) {
-    parentPort.postMessage({ type: 'error', id: message.id, message: String((error && error.message) || error) })
-  }
-})
-`
-
 const batchBytes = 4 * 1024 * 1024
 const batchLines = 16 * 1024
 // Batches the worker has not written yet; more means the disk or the worker is behind.
 const maxBatchesInFlight = 3
-
-type WorkerReply = { type: 'written'; id: number } | { type: 'closed'; id: number; lines: number } | { type: 'error'; id: number; message: string }
 
 /** One worker thread writing any number of example files. */
 export class ExampleWriterThread {
@@ -133,8 +35,8 @@ export class ExampleWriterThread {
   private readonly closing = new Map<number, { resolve: (lines: number) => void; reject: (error: Error) => void }>()
 
   constructor() {
-    this.worker = new Worker(workerSource, { eval: true })
-    this.worker.on('message', (reply: WorkerReply) => {
+    this.worker = startWorkerModule('example-file-worker', import.meta.url)
+    this.worker.on('message', (reply: ExampleWorkerReply) => {
       if (reply.type === 'written') {
         this.inFlight--
         this.wake()
@@ -162,6 +64,10 @@ export class ExampleWriterThread {
     this.wake()
   }
 
+  private post(message: ExampleWorkerMessage, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer)
+  }
+
   /** Throws the worker's failure, if any: a full disk surfaces on the next row, not at the end. */
   check(): void {
     if (this.failure) throw this.failure
@@ -170,7 +76,7 @@ export class ExampleWriterThread {
   open(filePath: string, flags: 'w' | 'a' = 'w'): ExampleFileWriter {
     this.check()
     const id = this.nextId++
-    this.worker.postMessage({ type: 'open', id, path: filePath, flags })
+    this.post({ type: 'open', id, path: filePath, flags })
     return new ExampleFileWriter(this, id, filePath)
   }
 
@@ -178,7 +84,7 @@ export class ExampleWriterThread {
   send(id: number, bytes: ArrayBuffer, used: number, meta: ArrayBuffer, count: number, markup: string[]): void {
     this.check()
     this.inFlight++
-    this.worker.postMessage({ type: 'write', id, bytes, used, meta, count, markup }, [bytes, meta])
+    this.post({ type: 'write', id, bytes, used, meta, count, markup }, [bytes, meta])
   }
 
   /** Waits until the worker is at most a couple of batches behind. */
@@ -191,7 +97,7 @@ export class ExampleWriterThread {
     this.check()
     return new Promise<number>((resolve, reject) => {
       this.closing.set(id, { resolve, reject })
-      this.worker.postMessage({ type: 'close', id })
+      this.post({ type: 'close', id })
     })
   }
 
