@@ -30,6 +30,10 @@ export function tokenCookieName(port: number): string {
  * on another port may add `localtune_token_N=junk; Path=/api` (it cannot overwrite our HttpOnly
  * cookie, but a longer path is sent first), so the token is looked for among all of them. A value
  * that is not valid %-encoding (`%zz`) is skipped: it must never throw.
+ *
+ * Hand-written on purpose: the npm `cookie` package (1.1) returns one value per name, the first,
+ * so `localtune_token_N=%zz; localtune_token_N=<token>` would give the junk value and a page on
+ * another port could sign the user out at will (hostile-input.test.ts sends exactly that).
  */
 export function readCookies(header: string | undefined, name: string): string[] {
   if (!header) return []
