@@ -1,6 +1,6 @@
 import type { Locator, Page } from '@playwright/test'
 
-/** The Model step: the catalog, its search, "Add a folder…" and the Hugging Face id lookup. */
+/** The Model step: the catalog, its search, "Add a folder…", the Hugging Face id lookup, and carrying models to and from a disk. */
 export class ModelPage {
   readonly navButton: Locator
   readonly search: Locator
@@ -12,6 +12,14 @@ export class ModelPage {
   readonly hubIdMessage: Locator
   readonly stepStatus: Locator
   readonly continueButton: Locator
+  readonly addFromDiskFolder: Locator
+  readonly addFromDiskId: Locator
+  readonly addFromDisk: Locator
+  readonly addFromDiskMessage: Locator
+  readonly packModelChoice: Locator
+  readonly packInto: Locator
+  readonly packModel: Locator
+  readonly packMessage: Locator
 
   constructor(readonly page: Page) {
     this.navButton = page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: /Model$/ })
@@ -24,6 +32,14 @@ export class ModelPage {
     this.hubIdMessage = page.getByTestId('hub-id-message')
     this.stepStatus = page.getByTestId('model-step-status')
     this.continueButton = page.getByRole('button', { name: 'Continue to Parameters & estimate' })
+    this.addFromDiskFolder = page.getByLabel('Model folder to add')
+    this.addFromDiskId = page.getByLabel('Id to file it under')
+    this.addFromDisk = page.getByRole('button', { name: 'Add the model' })
+    this.addFromDiskMessage = page.getByTestId('add-model-disk-message')
+    this.packModelChoice = page.getByLabel('Model to pack')
+    this.packInto = page.getByLabel('Folder to pack into')
+    this.packModel = page.getByRole('button', { name: 'Pack the model' })
+    this.packMessage = page.getByTestId('pack-model-message')
   }
 
   card(id: string): Locator {

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { DoctorReport } from '../../../shared/contract'
 import { useRuntimeSetup } from '../../stores/runtime-setup-store'
+import { RuntimeFolderInstall } from './runtime-folder-install'
 import { setUpRuntime } from './runtime-setup-service'
 
 /**
@@ -28,7 +29,7 @@ export function RuntimeSetupPanel({ report }: { report: DoctorReport }) {
           : gpuUnused
             ? `This machine has an NVIDIA GPU, but the runtime's torch ${report.python.torchVersion ?? ''} cannot use it, so training would run on the CPU. Set it up with packages for an NVIDIA GPU (CUDA).`
             : 'The runtime can train the built-in demo model. For real models it also needs transformers and peft.'}{' '}
-        LocalTune can create one in its home folder. This needs a package index, or a folder of wheels when you are offline.
+        LocalTune can create one in its home folder from a package index, or install one from a folder carried from a connected machine.
       </p>
       <form
         className="form-grid"
@@ -45,7 +46,7 @@ export function RuntimeSetupPanel({ report }: { report: DoctorReport }) {
           </select>
         </label>
         <label>
-          Wheelhouse folder (offline install, optional)
+          A plain folder of wheels from pip download (optional; no manifest, no checks)
           <input value={wheelhouse} onChange={(event) => setWheelhouse(event.target.value)} placeholder="/path/to/wheelhouse" />
         </label>
         <label className="checkbox">
@@ -54,10 +55,11 @@ export function RuntimeSetupPanel({ report }: { report: DoctorReport }) {
         </label>
         <div>
           <button type="submit" disabled={setup.running}>
-            {setup.running ? 'Setting up…' : 'Set up the runtime'}
+            {setup.running && setup.route === 'index' ? 'Setting up…' : 'Set up the runtime'}
           </button>
         </div>
       </form>
+      <RuntimeFolderInstall />
       {(setup.running || setup.log) && (
         <pre className="setup-log" aria-label="Set-up output" aria-live="polite">
           {setup.log || 'Starting…'}

@@ -1,8 +1,9 @@
 import { useId, useState } from 'react'
+import { FolderPathField } from '../machine/folder-path-field'
 import { useFolderAddState, useModelCatalog } from '../../stores/model-catalog-store'
 import { folderAddRequested, folderRemoveRequested } from './model-catalog-service'
 
-/** "Add a folder…": a path field (the desktop preload has no folder picker yet), and the folders already remembered. */
+/** "Add a folder…": a path field (and the folder picker, in the desktop app), and the folders already remembered. */
 export function ModelFoldersPanel() {
   const [folder, setFolder] = useState('')
   const state = useFolderAddState()
@@ -24,8 +25,7 @@ export function ModelFoldersPanel() {
           void add()
         }}
       >
-        <label htmlFor={inputId}>Folder path</label>
-        <input id={inputId} value={folder} onChange={(event) => setFolder(event.target.value)} placeholder="/home/me/models/my-model" spellCheck={false} aria-describedby={`${inputId}-status`} />
+        <FolderPathField label="Folder path" value={folder} onChange={setFolder} pickerTitle="A folder that holds a model, or a folder of model folders" placeholder="/home/me/models/my-model" />
         <button type="submit" disabled={state.status === 'busy'}>
           {state.status === 'busy' ? 'Reading…' : 'Add folder'}
         </button>

@@ -6,6 +6,7 @@ import { HubIdPanel } from './hub-id-panel'
 import { catalogRequested } from './model-catalog-service'
 import { ModelFoldersPanel } from './model-folders-panel'
 import { ModelList } from './model-list'
+import { AddModelFromDiskPanel, PackModelPanel } from './model-transfer-panels'
 import './model-screen.css'
 
 /** Step 2: which base model to finetune. */
@@ -38,6 +39,8 @@ export function ModelScreen() {
       <div className="model-side-panels">
         <ModelFoldersPanel />
         <HubIdPanel />
+        <AddModelFromDiskPanel />
+        <PackModelPanel />
       </div>
     </div>
   )

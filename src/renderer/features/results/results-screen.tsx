@@ -1,6 +1,6 @@
 import { useEffect } from 'react'
 import type { RunResults } from '../../../shared/contract'
-import { hostKind } from '../../api/client'
+import { useHostCapabilities } from '../../stores/host-capabilities-store'
 import { goToScreen } from '../../stores/navigation-store'
 import { useLiveRunId, useLiveRunSummary } from '../../stores/live-run-store'
 import { useFolderMessage, useRunResults, useRunResultsError, useRunResultsLoading } from '../../stores/run-results-store'
@@ -13,6 +13,7 @@ import './results.css'
 
 function OutputFolder({ results }: { results: RunResults }) {
   const folderMessage = useFolderMessage()
+  const { openFolder } = useHostCapabilities()
   if (!results.outputDir) return null
   return (
     <section className="panel" aria-labelledby="output-title">
@@ -25,8 +26,8 @@ function OutputFolder({ results }: { results: RunResults }) {
       </p>
       <div className="button-row">
         <CopyButton text={results.outputDir} label="Copy path" />
-        {/* Only the desktop app can open a file manager; a browser tab cannot. */}
-        {hostKind() === 'electron' && (
+        {/* Only a host that declares it (the desktop app) can open a file manager; a browser tab copies the path. */}
+        {openFolder && (
           <button type="button" className="secondary small-button" onClick={() => void openRunFolder(results.runId)}>
             Open folder
           </button>

@@ -2,6 +2,7 @@ import { DemoPanel } from '../demo/demo-panel'
 import { MachineStatus } from '../machine/machine-status'
 import { RuntimeSetupPanel } from '../machine/runtime-setup-panel'
 import { useMachineReport } from '../../stores/machine-store'
+import { OfflineRouteNote } from './offline-route-note'
 
 /** The first thing a new user sees: is this machine ready, and what to do next. */
 export function WelcomeScreen() {
@@ -16,6 +17,7 @@ export function WelcomeScreen() {
       </section>
       <DemoPanel />
       <MachineStatus />
+      {report && <OfflineRouteNote report={report} />}
       {report && <RuntimeSetupPanel report={report} />}
     </div>
   )
