@@ -20,6 +20,7 @@ import type { CliCommand, CliIo } from '../command'
 import { UsageError } from '../command'
 import { formatParameterCount } from './models'
 import { formatGiB } from '../../../shared/units'
+import { printVerification, verifyEstimate } from './estimate-verify'
 
 const usage = [
   'localtune estimate --model <id|path> [options]',
@@ -45,6 +46,8 @@ const usage = [
   '  --dataset DIR          read DIR/train.jsonl for token statistics (time estimate, real lengths)',
   '  --auto                 choose the parameters automatically (Auto) and explain each choice',
   '  --folder DIR           extra model folder to look in; repeatable',
+  '  --verify               then measure it: load the model, take 3 real steps on the longest examples of',
+  '                         --dataset on the device the estimate is for, and print measured beside estimated',
   '  --json                 print everything as JSON'
 ].join('\n')
 
@@ -132,9 +135,14 @@ export const estimateCommand: CliCommand = {
         dataset: { type: 'string' },
         auto: { type: 'boolean', default: false },
         folder: { type: 'string', multiple: true, default: [] },
+        verify: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false }
       }
     })
+    if (values.verify && values.dataset === undefined) throw new UsageError('--verify needs --dataset DIR: it measures the longest examples of DIR/train.jsonl.')
+    if (values.verify && (values.gpu !== undefined || values.vram !== undefined)) {
+      throw new UsageError('--verify measures this machine: leave out --gpu and --vram (they describe a GPU that is not here).')
+    }
     if (!values.model) throw new UsageError('--model is required: a Hugging Face id in your cache, a model folder, or localtune/tiny-demo (see `localtune models`).')
     const loraR = positiveInt(values['lora-r'], '--lora-r', 16)
     const targets = values['lora-targets'] === undefined || values['lora-targets'] === 'all-linear' ? 'all-linear' : values['lora-targets'].split(',').map((name) => name.trim()).filter((name) => name !== '')
@@ -224,9 +232,13 @@ export const estimateCommand: CliCommand = {
       throw error
     }
 
+    const verifyOn = auto ? (estimate.devices.find((entry) => entry.device.label === auto?.device.label) ?? estimate.devices[0]) : estimate.devices[0]
+    const verification = values.verify && verifyOn ? await verifyEstimate({ model, params, entry: verifyOn, trainJsonl: path.resolve(ctx.cwd, values.dataset as string, 'train.jsonl'), io, ctx, quiet: values.json }) : null
+    if (verification?.status === 'failed') return 1
+
     if (values.json) {
-      io.out(JSON.stringify({ model, gpuStatus, tokenStats: statsForJson(tokenStats), auto: auto ? { method: auto.method, params: auto.params, choices: auto.choices, device: auto.device.label, withinMargin: auto.withinMargin } : null, estimate }, null, 2))
-      return 0
+      io.out(JSON.stringify({ model, gpuStatus, tokenStats: statsForJson(tokenStats), auto: auto ? { method: auto.method, params: auto.params, choices: auto.choices, device: auto.device.label, withinMargin: auto.withinMargin } : null, estimate, verification }, null, 2))
+      return verification?.status === 'cancelled' ? 130 : 0
     }
 
     const parameters = model.parameters ? `${formatParameterCount(model.parameters.total)} parameters${model.parameters.source === 'safetensors' ? ' (safetensors)' : model.parameters.source === 'config' ? ' (from config.json)' : ''}` : 'parameter count unknown'
@@ -242,6 +254,11 @@ export const estimateCommand: CliCommand = {
       for (const choice of auto.choices) io.out(`  ${choice.field} = ${choice.value === null ? '—' : String(choice.value)}: ${choice.reason}`)
     }
     for (const entry of estimate.devices) printDevice(io, entry)
+    if (verification?.status === 'measured' && verifyOn) printVerification(io, verifyOn, verification.verification)
+    if (verification?.status === 'cancelled') {
+      io.err('Verification cancelled.')
+      return 130
+    }
     return 0
   }
 }
