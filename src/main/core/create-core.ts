@@ -23,6 +23,7 @@ import { setUpRuntime } from './runtime/runtime-setup'
 import { runtimeFolderInstallHandler } from './runtime/runtime-folder-install-handler'
 import { databaseStatus, openDatabase, type LocalTuneDatabase } from './store/database'
 import { buildDoctorReport, type GpuFacts } from './system/doctor'
+import { askPackageIndex, PackageIndexCheck } from './system/package-index-check'
 
 export interface CoreOptions {
   env?: NodeJS.ProcessEnv
@@ -33,6 +34,8 @@ export interface CoreOptions {
   hardware?: Pick<HardwareServiceOptions, 'detect' | 'lease' | 'maxAgeMs' | 'pythonRuntime'>
   /** The folder picker and file manager of a desktop host (Electron); without it the core says it has neither. */
   desktop?: DesktopHost
+  /** The better-sqlite3 binary built for the host's ABI (Electron's); default: the one in node_modules. */
+  sqliteNativeBinding?: string
 }
 
 export interface Core {
@@ -72,7 +75,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const home = ensureHome(options.home ?? resolveHome(env))
   const appRoot = findAppRoot()
   const runtimeDir = pythonRuntimeDir(env)
-  const db = openDatabase(home)
+  const db = openDatabase(home, undefined, { nativeBinding: options.sqliteNativeBinding })
   const events = new EventHub()
   let runtime: Promise<PythonRuntimeStatus> | null = null
 
@@ -90,18 +93,22 @@ export function createCore(options: CoreOptions = {}): Core {
 
   const models = modelsHandlers({ db, env })
   const desktop = options.desktop ?? null
+  // Asked with the Python the set-up would use; only ever started when no runtime is found.
+  const packageIndex = new PackageIndexCheck(async () => askPackageIndex({ python: (await pythonRuntime()).executable ?? 'python3', env }))
 
   const handlers: ContractHandlers = {
-    'system.doctor': async ({ refresh }) => {
+    'system.doctor': async ({ refresh, waitForPackageIndex }) => {
       const [python, hardware] = await Promise.all([pythonRuntime(refresh), machine.snapshot(refresh)])
       return buildDoctorReport({
         home,
         database: databaseStatus(db),
         electron: electronBinaryStatus(appRoot),
         python,
-        gpus: gpuFactsFromSnapshot(hardware)
+        gpus: gpuFactsFromSnapshot(hardware),
+        packageIndex: python.found ? null : waitForPackageIndex ? await packageIndex.answer() : packageIndex.now()
       })
     },
+    'system.package-index': async () => ((await pythonRuntime()).found ? null : packageIndex.answer()),
     'runtime.setup': async ({ flavour, wheelhouse, systemSitePackages }) => {
       const current = await pythonRuntime()
       const result = await setUpRuntime({

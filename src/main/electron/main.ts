@@ -4,7 +4,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { appIndexUrl, appScheme, isAppUrl as isAppPage, resolveAppRequest } from './app-protocol'
 import { channelNames, rendererContentSecurityPolicy } from '../../shared/contract'
 import { dispatchContractCall } from '../core/contract-dispatch'
+import { findAppRoot } from '../core/app-root'
 import { createCore } from '../core/create-core'
+import { findElectronSqliteBinding } from '../core/electron-native-modules'
 import { lockDownSession, lockDownWindow } from './window-security'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -28,9 +30,18 @@ function senderIsTrusted(event: IpcMainInvokeEvent, windows: Set<number>): boole
 app.enableSandbox()
 
 void app.whenReady().then(() => {
+  // better-sqlite3 built for Electron's ABI, kept apart from the CLI's build in node_modules
+  // (electron-native-modules.ts); `localtune start` makes it before it opens this window.
+  const sqliteNativeBinding = findElectronSqliteBinding(findAppRoot(), process.versions.electron)
+  if (!sqliteNativeBinding) {
+    dialog.showErrorBox('LocalTune cannot open its database', `better-sqlite3 has not been built for Electron ${process.versions.electron} yet. Start LocalTune with \`npm start\` (localtune start), which builds it once.`)
+    app.quit()
+    return
+  }
   // The desktop's own abilities, handed to the core (which never imports Electron): the folder
   // picker (host.pick-folder) and showing a folder in the file manager (runs.open-folder).
   const core = createCore({
+    sqliteNativeBinding,
     desktop: {
       pickFolder: async (title) => {
         const parent = BrowserWindow.getFocusedWindow()

@@ -2,10 +2,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { findAppRoot } from '../../core/app-root'
 import { electronBinaryStatus } from '../../core/electron-binary'
+import { prepareElectronSqliteBinding } from '../../core/electron-native-modules'
 import type { CliCommand, CliContext, CliIo } from '../command'
 import { serveCommand } from './serve'
-
-const nativeModules = ['better-sqlite3', 'node-pty']
 
 function hasDisplay(env: NodeJS.ProcessEnv): boolean {
   return process.platform !== 'linux' || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
@@ -17,20 +16,6 @@ function tryFetchElectron(appRoot: string, io: CliIo): boolean {
   io.err('Fetching the Electron binary (first start)…')
   const result = spawnSync(process.execPath, [installer], { cwd: path.dirname(installer), stdio: 'ignore', timeout: 120_000 })
   return result.status === 0 && electronBinaryStatus(appRoot).binaryPresent
-}
-
-/** Whether the native modules load inside Electron (its ABI differs from Node's). */
-function nativeModulesLoadInElectron(executable: string, appRoot: string): boolean {
-  const script = nativeModules.map((name) => `require(${JSON.stringify(name)})`).join(';')
-  const result = spawnSync(executable, ['-e', script], { cwd: appRoot, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: 'ignore', timeout: 60_000 })
-  return result.status === 0
-}
-
-function rebuildNative(appRoot: string, electronVersion: string | null): boolean {
-  const args = ['rebuild', ...nativeModules]
-  if (electronVersion) args.push('--runtime=electron', `--target=${electronVersion}`, '--dist-url=https://electronjs.org/headers')
-  const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd: appRoot, stdio: 'ignore', timeout: 600_000 })
-  return result.status === 0
 }
 
 async function fallBackToBrowser(reason: string, io: CliIo, ctx: CliContext): Promise<number> {
@@ -52,26 +37,14 @@ export const startCommand: CliCommand = {
     }
     electron = electronBinaryStatus(appRoot)
     const executable = electron.executable
-    if (!executable) return fallBackToBrowser('The Electron binary is missing after download.', io, ctx)
+    if (!executable || !electron.version) return fallBackToBrowser('The Electron binary is missing after download.', io, ctx)
 
-    let rebuiltForElectron = false
-    if (!nativeModulesLoadInElectron(executable, appRoot)) {
-      io.err(`Rebuilding ${nativeModules.join(' and ')} for Electron ${electron.version}…`)
-      if (!rebuildNative(appRoot, electron.version) || !nativeModulesLoadInElectron(executable, appRoot)) {
-        // Leave the Node build in place so the CLI and browser mode keep working.
-        rebuildNative(appRoot, null)
-        return fallBackToBrowser(`${nativeModules.join(' and ')} could not be rebuilt for Electron (its headers need a download; offline?).`, io, ctx)
-      }
-      rebuiltForElectron = true
-    }
+    // Electron's own build of better-sqlite3, in its own folder: node_modules (the CLI's and
+    // browser mode's build) is never touched, so both keep working while the app runs.
+    const prepared = prepareElectronSqliteBinding({ appRoot, electronVersion: electron.version, electronExecutable: executable, env: ctx.env, say: io.err })
+    if (!prepared.ok) return fallBackToBrowser(`${prepared.reason}`, io, ctx)
 
     const child = spawn(executable, [path.join(appRoot, 'out', 'main', 'electron-main.js')], { cwd: appRoot, env: ctx.env, stdio: 'inherit' })
-    const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)))
-    if (rebuiltForElectron) {
-      // The CLI and browser host run on Node: give them back a build for Node's ABI.
-      io.err('Restoring the native modules for Node…')
-      rebuildNative(appRoot, null)
-    }
-    return code
+    return new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)))
   }
 }

@@ -22,6 +22,23 @@ export interface DatabaseStatus {
   repairs: string[]
 }
 
+export interface OpenDatabaseOptions {
+  checkpointIntervalMs?: number
+  /**
+   * The better-sqlite3 binary to load instead of the one in node_modules: the Electron host's
+   * build for Electron's ABI (electron-native-modules.ts), so the CLI's build stays as it is.
+   */
+  nativeBinding?: string
+}
+
+/** The binding path, or an error that says which file is missing and how to make it. */
+function loadableBinding(file: string): string {
+  if (!fs.existsSync(file)) {
+    throw new Error(`The SQLite module for this app (${file}) is missing. Start LocalTune with \`localtune start\` (npm start), which makes it.`)
+  }
+  return file
+}
+
 /** How often the WAL is copied into the database file while LocalTune runs. */
 export const walCheckpointIntervalMs = 10_000
 
@@ -34,10 +51,10 @@ export const walCheckpointIntervalMs = 10_000
  * lose it. Whatever is still lost that way is read back from the run folders by the run index
  * rebuild (runs/run-index-rebuild.ts).
  */
-export function openDatabase(home: string, migrations: readonly Migration[] = defaultMigrations, options: { checkpointIntervalMs?: number } = {}): LocalTuneDatabase {
+export function openDatabase(home: string, migrations: readonly Migration[] = defaultMigrations, options: OpenDatabaseOptions = {}): LocalTuneDatabase {
   fs.mkdirSync(home, { recursive: true })
   const file = path.join(home, 'localtune.db')
-  const db = new Database(file)
+  const db = new Database(file, options.nativeBinding ? { nativeBinding: loadableBinding(options.nativeBinding) } : {})
   // First: two LocalTune processes opening a new home wait for each other's lock instead of
   // failing on it (switching to WAL and migrating both take it).
   db.pragma('busy_timeout = 5000')
