@@ -1,6 +1,6 @@
 // `npm test`: every check the project has, in the order that fails fastest, ending with one
 // countable line. Prerequisites are checked first so a missing tool fails at once with its fix.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -25,14 +25,42 @@ if (!fs.existsSync(chromium)) fail(`Chromium is missing at ${chromium}. Install 
 
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const failedStages = []
+// Seconds per stage, printed at the end: CI has a time budget and this says where it goes.
+const stageSeconds = []
 
 function run(stage, command, args, options = {}) {
   if (only.length && !only.includes(stage)) return null
   console.log(`\n=== ${stage}: ${[command, ...args].join(' ')}`)
+  const started = Date.now()
   const result = spawnSync(command, args, { cwd: options.cwd ?? root, stdio: 'inherit', env: { ...process.env, ...options.env } })
+  stageSeconds.push(`${stage} ${Math.round((Date.now() - started) / 1000)} s`)
   const ok = result.status === 0
   if (!ok) failedStages.push(stage)
   return ok
+}
+
+// Two single-threaded checks at once, on CI's two cores; each one's output is printed whole when
+// it ends, so the two never interleave.
+async function runTogether(stages) {
+  const chosen = stages.filter(({ stage }) => !only.length || only.includes(stage))
+  const results = await Promise.all(
+    chosen.map(({ stage, command, args }) => new Promise((resolve) => {
+      const started = Date.now()
+      const child = spawn(command, args, { cwd: root, env: process.env })
+      const output = []
+      child.stdout.on('data', (chunk) => output.push(chunk))
+      child.stderr.on('data', (chunk) => output.push(chunk))
+      child.on('error', (error) => output.push(Buffer.from(`${error.message}\n`)))
+      child.on('close', (code) => {
+        console.log(`\n=== ${stage}: ${[command, ...args].join(' ')}`)
+        process.stdout.write(Buffer.concat(output))
+        stageSeconds.push(`${stage} ${Math.round((Date.now() - started) / 1000)} s`)
+        if (code !== 0) failedStages.push(stage)
+        resolve([stage, code === 0])
+      })
+    }))
+  )
+  return new Map(results)
 }
 
 function countStage(stage, ok) {
@@ -46,8 +74,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'localtune-test-'))
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 
 // Static checks count as one check each.
-countStage('typecheck', run('typecheck', 'npm', ['run', '--silent', 'typecheck']))
-countStage('lint', run('lint', 'npm', ['run', '--silent', 'lint']))
+const staticChecks = await runTogether([
+  { stage: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
+  { stage: 'lint', command: 'npm', args: ['run', '--silent', 'lint'] }
+])
+for (const [stage, ok] of staticChecks) countStage(stage, ok)
 
 // Unit tests report their own counts.
 const vitestReport = path.join(tmp, 'vitest.json')
@@ -104,6 +135,7 @@ if (e2eOk !== null) {
 }
 
 fs.rmSync(tmp, { recursive: true, force: true })
+console.log(`\nStage times: ${stageSeconds.join(', ')}`)
 if (failedStages.length) console.log(`\nFailed stages: ${failedStages.join(', ')}`)
 if (failedStages.length && totals.failed === 0) totals.failed = failedStages.length
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
