@@ -3,6 +3,8 @@ import { datasetMappingSchema, trainingFormatOptionsSchema } from '../dataset/ma
 import { validationSplitSchema } from '../dataset/validation-split'
 import { trainingMethodSchema } from '../run-config/run-config-schema'
 import { defineChannel } from './define'
+import { estimateVerificationSchema } from './estimate-schemas'
+import { riskyModelSettingSchema } from './risky-model-settings'
 import { deviceChoiceSchema, runSettingsSchema, runSummarySchema } from './runs'
 
 export const projectModelSchema = z.object({
@@ -33,7 +35,9 @@ export const verifiedEstimateSchema = z.object({
   deviceMemoryBytes: z.number().nonnegative().nullable(),
   deviceLabel: z.string(),
   details: z.record(z.string(), z.unknown()),
-  riskAccepted: z.boolean()
+  riskAccepted: z.boolean(),
+  /** What "Verify on this machine" measured for exactly this estimate; null when the figures are only estimated. */
+  measured: estimateVerificationSchema.nullable().default(null)
 })
 
 export const projectDataSchema = z.object({
@@ -55,6 +59,8 @@ export const projectSchema = z.object({
   model: projectModelSchema,
   settings: runSettingsSchema,
   estimate: verifiedEstimateSchema.nullable(),
+  /** Whether the figures it was created with were measured on this machine or only estimated. */
+  estimateBasis: z.enum(['estimated', 'measured']),
   hardware: z.record(z.string(), z.unknown()).nullable(),
   projectDir: z.string(),
   trainExamples: z.number().int(),
@@ -74,7 +80,9 @@ export const projectsChannels = {
       model: projectModelSchema,
       settings: runSettingsSchema,
       estimate: verifiedEstimateSchema,
-      hardware: z.record(z.string(), z.unknown()).nullable().default(null)
+      hardware: z.record(z.string(), z.unknown()).nullable().default(null),
+      /** The risky model settings the user confirmed in a dialog that said the risk (risky-model-settings.ts). */
+      confirmedRisks: z.array(riskyModelSettingSchema).default([])
     }),
     response: projectSchema
   }),

@@ -11,6 +11,7 @@ interface ProjectRow {
   model_json: string
   params_json: string
   estimate_json: string | null
+  estimate_basis: string
   hardware_json: string | null
   project_dir: string
   created_at: string
@@ -43,6 +44,7 @@ function toProject(row: ProjectRow): Project {
     model: JSON.parse(row.model_json),
     settings: JSON.parse(row.params_json),
     estimate: row.estimate_json ? JSON.parse(row.estimate_json) : null,
+    estimateBasis: row.estimate_basis === 'measured' ? 'measured' : 'estimated',
     hardware: row.hardware_json ? JSON.parse(row.hardware_json) : null,
     projectDir: row.project_dir,
     trainExamples: stored.trainExamples,
@@ -78,8 +80,8 @@ export function createProjectRepository(db: LocalTuneDatabase, now: () => Date =
       const stamp = now().toISOString()
       const stored: StoredData = { data: project.data, trainExamples: project.trainExamples, validExamples: project.validExamples, droppedRows: project.droppedRows }
       db.prepare(
-        `INSERT INTO projects (id, name, dataset_id, mode, mapping_json, model_json, params_json, estimate_json, hardware_json, project_dir, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO projects (id, name, dataset_id, mode, mapping_json, model_json, params_json, estimate_json, estimate_basis, hardware_json, project_dir, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       ).run(
         project.id,
         project.name,
@@ -89,6 +91,7 @@ export function createProjectRepository(db: LocalTuneDatabase, now: () => Date =
         JSON.stringify(project.model),
         JSON.stringify(project.settings),
         project.estimate ? JSON.stringify(project.estimate) : null,
+        project.estimate?.measured ? 'measured' : 'estimated',
         project.hardware ? JSON.stringify(project.hardware) : null,
         project.projectDir,
         stamp,

@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ContractHandlers } from '../../../shared/contract'
+import { unconfirmedRiskyModelSettings } from '../../../shared/contract/risky-model-settings'
 import { openDatasetIndex } from '../datasets/dataset-import'
 import { createDatasetRepository } from '../datasets/dataset-repository'
 import { exportTrainingData } from '../datasets/training-export'
@@ -37,6 +38,13 @@ export function projectsHandlers(deps: { home: string; db: LocalTuneDatabase; ru
         throw new UserFacingError(
           `The estimate says this does not fit ${request.estimate.deviceLabel}. Change the parameters until it fits, or accept the risk explicitly.`,
           { code: 'conflict', details: ['estimate.riskAccepted'] }
+        )
+      }
+      const unconfirmed = unconfirmedRiskyModelSettings(request.settings.model, request.confirmedRisks)
+      if (unconfirmed.length > 0) {
+        throw new UserFacingError(
+          `settings.model.${unconfirmed.join(' and settings.model.')} ${unconfirmed.length === 1 ? 'is' : 'are'} on but not confirmed. Switch ${unconfirmed.length === 1 ? 'it' : 'them'} on in the app, which says the risk and asks you first, or leave ${unconfirmed.length === 1 ? 'it' : 'them'} off.`,
+          { code: 'conflict', details: unconfirmed.map((setting) => `settings.model.${setting}`) }
         )
       }
       if (request.settings.mode !== request.data.mapping.mode) {

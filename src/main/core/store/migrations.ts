@@ -125,5 +125,12 @@ export const migrations: readonly Migration[] = [
     sql: `
       ALTER TABLE runs ADD COLUMN host_started TEXT;
     `
+  },
+  {
+    version: 5,
+    name: 'whether a project was created with measured or only estimated figures',
+    sql: `
+      ALTER TABLE projects ADD COLUMN estimate_basis TEXT NOT NULL DEFAULT 'estimated';
+    `
   }
 ]

@@ -4,6 +4,7 @@ import { useMergeChosen, useParametersActions, useParametersMode, useRiskAccepte
 import { defaultProjectName, useProjectCreation, useProjectCreationActions, useProjectName } from '../../stores/project-creation-store'
 import type { EstimateView } from './estimate-view'
 import { projectCreationRequested, projectTrainingRequested } from './project-creation-service'
+import { RiskyModelSettings } from './risky-model-settings'
 import { gateOpen } from './verified-estimate'
 
 /** Why Create Project is not available yet, in words; null when it is. */
@@ -53,6 +54,7 @@ export function CreateProjectPanel({ view }: { view: EstimateView }) {
           </span>
         </label>
       )}
+      <RiskyModelSettings disabled={saved} />
       {risky && view.kind === 'ready' && (
         <label className="toggle-field risk-accept">
           <input type="checkbox" checked={riskAcceptedFor === view.signature} onChange={(event) => riskAccepted(event.target.checked ? view.signature : null)} />

@@ -4,6 +4,7 @@ import { datasetDraftNow, exportRequestNow } from '../../stores/dataset-draft-st
 import { hardwareNow } from '../../stores/hardware-store'
 import { chosenModelNow } from '../../stores/model-choice-store'
 import { parametersNow } from '../../stores/parameters-store'
+import { confirmedRisksNow } from '../../stores/risky-model-settings-store'
 import { defaultProjectName, projectCreationActions, projectCreationNow } from '../../stores/project-creation-store'
 import { runStarted } from '../train/live-run-service'
 import type { ReadyEstimate } from './estimate-view'
@@ -39,6 +40,8 @@ export async function projectCreationRequested(view: ReadyEstimate, options: { t
     return
   }
   actions.creationStarted(options.train)
+  // Confirmed in a dialog that said the risk (risky-model-settings.tsx), for this model only.
+  const risks = confirmedRisksNow(model.demo ? null : model.id)
   let project: Project
   try {
     project = await invoke('projects.create', {
@@ -46,9 +49,10 @@ export async function projectCreationRequested(view: ReadyEstimate, options: { t
       data: { datasetId: data.datasetId, mapping: data.mapping, format: data.format, split: data.split, dropInvalidRows: data.dropInvalidRows },
       model: { id: model.id, path: model.path, displayName: model.displayName, demo: model.demo, hasChatTemplate: model.hasChatTemplate },
       // A merged copy only exists for adapters: full finetuning already saves the whole model.
-      settings: { model: { id: model.id, path: model.path }, method: view.method, mode: data.mapping.mode, params: view.params, merge: view.method !== 'full' && parametersNow().merge },
+      settings: { model: { id: model.id, path: model.path, trust_remote_code: risks.includes('trust_remote_code'), allow_downloads: risks.includes('allow_downloads') }, method: view.method, mode: data.mapping.mode, params: view.params, merge: view.method !== 'full' && parametersNow().merge },
       estimate: verifiedEstimateOf(view, options.riskAcceptedFor === view.signature, options.mode),
-      hardware: { ...snapshot }
+      hardware: { ...snapshot },
+      confirmedRisks: [...risks]
     })
   } catch (error) {
     const { message, details } = messageOf(error)

@@ -76,6 +76,26 @@ describe('projects', () => {
     expect(accepted.ok).toBe(true)
   })
 
+  it('refuses risky model settings the user did not confirm, naming each, and keeps those confirmed in the project', async () => {
+    const datasetId = await importCsv()
+    const risky = { ...settings, model: { ...settings.model, trust_remote_code: true, allow_downloads: true } }
+    const request = { name: 'Remote code', data: { datasetId, mapping, split: { kind: 'none' }, dropInvalidRows: true }, model, settings: risky, estimate: fits }
+    const refused = await dispatchContractCall(core.handlers, 'projects.create', request)
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'conflict',
+        message: expect.stringMatching(/^settings\.model\.trust_remote_code and settings\.model\.allow_downloads are on but not confirmed\. Switch them on in the app/),
+        details: ['settings.model.trust_remote_code', 'settings.model.allow_downloads']
+      }
+    })
+    const halfConfirmed = await dispatchContractCall(core.handlers, 'projects.create', { ...request, confirmedRisks: ['allow_downloads'] })
+    expect(halfConfirmed).toMatchObject({ ok: false, error: { details: ['settings.model.trust_remote_code'] } })
+    expect(await core.handlers['projects.list']({})).toEqual([])
+    const confirmed = await dispatchContractCall(core.handlers, 'projects.create', { ...request, confirmedRisks: ['trust_remote_code', 'allow_downloads'] })
+    expect(confirmed).toMatchObject({ ok: true, value: { settings: { model: { trust_remote_code: true, allow_downloads: true } } } })
+  })
+
   it('refuses rows that cannot train unless the user agreed to drop them, leaving no folder behind', async () => {
     const datasetId = await importCsv()
     const envelope = await dispatchContractCall(core.handlers, 'projects.create', {
