@@ -29,7 +29,9 @@ const test = base.extend<{ disk: string }>({
   hfHome: async ({ disk }, use) => use(path.join(disk, 'hf-home'))
 })
 
-test.use({ hostEnvExtra: { LOCALTUNE_PYTHON: python3 } })
+// No training runtime, and (for the welcome screen's route) a package index where nothing listens,
+// with none of this machine's pip settings: the offline route is the one named.
+test.use({ hostEnvExtra: { LOCALTUNE_PYTHON: python3, PIP_CONFIG_FILE: '/dev/null', PIP_INDEX_URL: 'http://127.0.0.1:9/simple' } })
 
 /** A model folder as someone would copy it: config, tokenizer, two tensors of weights. */
 function writeModelFolder(dir: string): void {
@@ -72,6 +74,7 @@ test('the set-up panel names the offline route and refuses a runtime folder pack
   await writeFakeRuntimePack(pack, { runtimeDir: path.join(root, 'python-runtime'), python: python3, platform: 'win_amd64' })
   const machine = new MachinePage(app.page)
   await expect(machine.check('python')).toHaveClass(/check-error/)
+  await expect(machine.offlineRoute).toContainText('No package index answered (pip said http://127.0.0.1:9/simple/pip/', { timeout: 30_000 })
   await expect(machine.offlineRoute).toContainText('localtune runtime pack --out DIR')
   await expect(machine.runtimeSetup).toBeVisible()
 

@@ -22,7 +22,7 @@ import { discoverPythonRuntime } from './runtime/python-discovery'
 import { setUpRuntime } from './runtime/runtime-setup'
 import { runtimeFolderInstallHandler } from './runtime/runtime-folder-install-handler'
 import { databaseStatus, openDatabase, type LocalTuneDatabase } from './store/database'
-import { buildDoctorReport, type GpuFacts } from './system/doctor'
+import { buildDoctorReport, runtimeMissing, type GpuFacts } from './system/doctor'
 import { askPackageIndex, PackageIndexCheck } from './system/package-index-check'
 
 export interface CoreOptions {
@@ -105,10 +105,10 @@ export function createCore(options: CoreOptions = {}): Core {
         electron: electronBinaryStatus(appRoot),
         python,
         gpus: gpuFactsFromSnapshot(hardware),
-        packageIndex: python.found ? null : waitForPackageIndex ? await packageIndex.answer() : packageIndex.now()
+        packageIndex: !runtimeMissing(python) ? null : waitForPackageIndex ? await packageIndex.answer() : packageIndex.now()
       })
     },
-    'system.package-index': async () => ((await pythonRuntime()).found ? null : packageIndex.answer()),
+    'system.package-index': async () => (runtimeMissing(await pythonRuntime()) ? packageIndex.answer() : null),
     'runtime.setup': async ({ flavour, wheelhouse, systemSitePackages }) => {
       const current = await pythonRuntime()
       const result = await setUpRuntime({

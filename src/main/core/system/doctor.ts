@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import type { DoctorReport, MachineCheck, PythonRuntimeStatus } from '../../../shared/contract'
+import type { DoctorReport, MachineCheck, PackageIndexStatus, PythonRuntimeStatus } from '../../../shared/contract'
 import type { ElectronBinaryStatus } from '../electron-binary'
 import type { DatabaseStatus } from '../store/database'
 import { formatGiB } from '../../../shared/units'
@@ -20,6 +20,8 @@ export interface DoctorInputs {
   electron: ElectronBinaryStatus
   python: PythonRuntimeStatus
   gpus: GpuFacts
+  /** Whether a package index answers pip; asked only when no runtime is found (package-index-check.ts). */
+  packageIndex?: PackageIndexStatus | null
 }
 
 const minimumNode = [20, 19]
@@ -35,6 +37,11 @@ function homeIsWritable(home: string): boolean {
 
 function gib(bytes: number | null): string {
   return bytes === null ? 'unknown' : formatGiB(bytes, 1)
+}
+
+/** No usable training runtime: nothing found, or a Python without torch. Then the route to one matters (and a package index is asked). */
+export function runtimeMissing(python: PythonRuntimeStatus): boolean {
+  return !(python.found && python.torchVersion)
 }
 
 /** Turns the machine's facts into checks a person can act on, each with its fix. */
@@ -80,7 +87,7 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
   }
 
   const python = inputs.python
-  if (python.found && python.torchVersion) {
+  if (!runtimeMissing(python)) {
     const cuda = python.cudaAvailable ? `CUDA ${python.cudaVersion ?? ''}`.trim() : python.cudaVersion ? `built for CUDA ${python.cudaVersion} but no GPU usable` : 'CPU-only build'
     const hasHf = Boolean(python.packages.transformers && python.packages.peft)
     const hf = hasHf ? `transformers ${python.packages.transformers}, peft ${python.packages.peft}` : 'transformers/peft missing: only the built-in demo model can train'
@@ -95,9 +102,7 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
       fix: fixes.length > 0 ? fixes.join(' ') : null
     })
   } else {
-    // The offline route is named too: on a machine where no package index answers, a set-up cannot work.
-    const offline = 'Offline (no package index answers): `localtune runtime pack --out DIR` on a connected machine, then `localtune runtime install --from DIR` here.'
-    checks.push({ id: 'python', label: 'Training runtime', level: 'error', detail: python.problem ?? 'not found', fix: [python.fix, offline].filter(Boolean).join(' ') })
+    checks.push({ id: 'python', label: 'Training runtime', level: 'error', detail: python.problem ?? 'not found', fix: missingRuntimeFix(python, inputs.packageIndex ?? null) })
   }
 
   const lock = runtimeLockCheck(python)
@@ -125,7 +130,31 @@ export function buildDoctorReport(inputs: DoctorInputs): DoctorReport {
       journalMode: inputs.database.journalMode
     },
     python,
+    packageIndex: runtimeMissing(python) ? inputs.packageIndex ?? null : null,
     checks
+  }
+}
+
+const offlineRoute =
+  'run `localtune runtime pack --out DIR` on a connected machine, carry DIR here, then `localtune runtime install --from DIR` (in the app: "Install from a folder or USB disk").'
+
+/**
+ * With no runtime, the route depends on the network: the set-up needs a package index, so where
+ * none answers the doctor names the offline route instead, with what pip said.
+ */
+function missingRuntimeFix(python: PythonRuntimeStatus, index: PackageIndexStatus | null): string {
+  const setup = python.fix ?? 'Run `npm run runtime:setup`.'
+  switch (index?.status) {
+    case 'answers':
+      return `A package index answers (${index.detail}): run the set-up. ${setup}`
+    case 'no-answer':
+      return `No package index answered (${index.detail}): take the offline route: ${offlineRoute}`
+    case 'checking':
+      return `${setup} Still asking whether a package index answers; if none does, take the offline route: ${offlineRoute}`
+    case 'unknown':
+      return `${setup} Whether a package index answers is not known (${index.detail}); if none does, take the offline route: ${offlineRoute}`
+    default:
+      return `${setup} Where no package index answers, take the offline route: ${offlineRoute}`
   }
 }
 
