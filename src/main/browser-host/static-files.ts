@@ -18,6 +18,13 @@ const contentTypes: Record<string, string> = {
 /**
  * Resolves a URL path inside the built renderer; never outside it (no `..` escapes). A malformed
  * %-escape is a 400 (RequestRejection), not a crash; only regular files are served.
+ *
+ * Hand-written on purpose, with server.ts streaming the file through `pipeline`. sirv 3.0.2
+ * pipes its read stream without an error handler: a file that disappears between listing and
+ * reading (`npm run build` while `localtune serve` runs) emits an unhandled 'error' and ends the
+ * host process (tried: ENOENT, exit 1). send/serve-static handle that, but bring eight packages
+ * for what these 30 lines do, and would still need the regular-file check in front of them.
+ * What they add (ranges, ETags) a loopback page of a few files does not need.
  */
 export function resolveStaticFile(rendererDir: string, urlPath: string): { file: string; contentType: string } | null {
   const decoded = decodePathPart(urlPath, 'path')
