@@ -22,9 +22,9 @@ const contentTypes: Record<string, string> = {
  * Hand-written on purpose, with server.ts streaming the file through `pipeline`. sirv 3.0.2
  * pipes its read stream without an error handler: a file that disappears between listing and
  * reading (`npm run build` while `localtune serve` runs) emits an unhandled 'error' and ends the
- * host process (tried: ENOENT, exit 1). send 1.2 (under serve-static) handles that, but brings eleven direct dependencies
- * for what these 30 lines do, and would still need the regular-file check in front of them.
- * What they add (ranges, ETags) a loopback page of a few files does not need.
+ * host process (tried: ENOENT, exit 1). send 1.2 (under serve-static) handles that, but brings
+ * eleven direct dependencies for what these 30 lines do, and would still need the regular-file
+ * check in front of it. What it adds (ranges, ETags) a loopback page of a few files does not need.
  */
 export function resolveStaticFile(rendererDir: string, urlPath: string): { file: string; contentType: string } | null {
   const decoded = decodePathPart(urlPath, 'path')
