@@ -5,14 +5,17 @@ import { defaultProjectName, useProjectCreation, useProjectCreationActions, useP
 import type { EstimateView } from './estimate-view'
 import { projectCreationRequested, projectTrainingRequested } from './project-creation-service'
 import { RiskyModelSettings } from './risky-model-settings'
+import { measuredFor, useEstimateVerification } from '../../stores/estimate-verification-store'
+import type { EstimateVerification } from '../../../shared/contract'
 import { gateOpen } from './verified-estimate'
 
 /** Why Create Project is not available yet, in words; null when it is. */
-function gateReason(view: EstimateView, riskAcceptedFor: string | null, name: string): string | null {
+function gateReason(view: EstimateView, riskAcceptedFor: string | null, name: string, measured: EstimateVerification | null): string | null {
   if (view.kind === 'unavailable') return `The estimate is not computed yet: ${view.reason}`
   if (view.kind === 'invalid') return 'Fix the parameters marked in the form first: without valid parameters there is no estimate.'
   if (view.blocker) return view.blocker
-  if (!gateOpen(view, riskAcceptedFor)) return 'The estimate says this may run out of memory: apply a suggested change, or tick the box above to accept the risk.'
+  if (measured && !measured.fits && !gateOpen(view, riskAcceptedFor, measured)) return 'The measurement says this does not fit: apply a change and verify again, or tick the box above to accept the risk.'
+  if (!gateOpen(view, riskAcceptedFor, measured)) return 'The estimate says this may run out of memory: apply a suggested change, or tick the box above to accept the risk.'
   if (name.trim() === '') return 'Project name: give the project a name.'
   return null
 }
@@ -29,11 +32,13 @@ export function CreateProjectPanel({ view }: { view: EstimateView }) {
   const merge = useMergeChosen()
   const nameId = useId()
   const name = storedName ?? defaultProjectName(dataset?.fileName ?? null)
-  const reason = gateReason(view, riskAcceptedFor, name)
+  const verification = useEstimateVerification()
+  const measured = view.kind === 'ready' ? measuredFor(verification, view.signature) : null
+  const reason = gateReason(view, riskAcceptedFor, name, measured)
   const busy = creation.status === 'creating'
   // Saved already: the same choices again would only make a duplicate.
   const saved = creation.status === 'created'
-  const risky = view.kind === 'ready' && view.chosen.fit.verdict !== 'fits' && !view.blocker
+  const risky = view.kind === 'ready' && (view.chosen.fit.verdict !== 'fits' || measured?.fits === false) && !view.blocker
   const create = (train: boolean) => {
     if (view.kind === 'ready') void projectCreationRequested(view, { train, riskAcceptedFor, mode })
   }
@@ -70,7 +75,10 @@ export function CreateProjectPanel({ view }: { view: EstimateView }) {
         </button>
       </div>
       <p className="small muted" role="status" data-testid="create-project-status">
-        {reason ?? (view.kind === 'ready' ? `Saves the data, model, these parameters and this estimate (${view.chosen.fit.verdict === 'fits' ? 'fits' : 'risk accepted'}).` : '')}
+        {reason ??
+          (view.kind === 'ready'
+            ? `Saves the data, model, these parameters and ${measured ? 'the figures measured on this machine' : 'this estimate (not verified on this machine)'} (${view.chosen.fit.verdict === 'fits' && measured?.fits !== false ? 'fits' : 'risk accepted'}).`
+            : '')}
       </p>
       {creation.status === 'failed' && (
         <div role="alert" className="error-text">

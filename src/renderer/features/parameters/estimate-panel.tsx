@@ -5,6 +5,7 @@ import { formatDuration, formatMemory, verdictLabels } from './estimate-labels'
 import type { EstimateView, ReadyEstimate } from './estimate-view'
 import { deviceKeyOf } from './estimate-view'
 import { applyEstimateParams } from './manual-fields'
+import { VerifyPanel } from './verify-panel'
 import { VramBar } from './vram-bar'
 
 function liveUsedBytes(sample: GpuMemorySample | null, index: number | null): number | null {
@@ -91,6 +92,7 @@ function ReadyPanel({ view }: { view: ReadyEstimate }) {
         </p>
       ))}
       <Suggestions view={view} />
+      <VerifyPanel view={view} />
     </>
   )
 }

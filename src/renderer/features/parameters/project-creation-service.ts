@@ -8,6 +8,7 @@ import { confirmedRisksNow } from '../../stores/risky-model-settings-store'
 import { defaultProjectName, projectCreationActions, projectCreationNow } from '../../stores/project-creation-store'
 import { runStarted } from '../train/live-run-service'
 import type { ReadyEstimate } from './estimate-view'
+import { estimateVerificationNow, measuredFor } from '../../stores/estimate-verification-store'
 import { deviceChoiceOf, gateOpen, verifiedEstimateOf } from './verified-estimate'
 
 function messageOf(error: unknown): { message: string; details: string[] } {
@@ -30,7 +31,8 @@ export async function projectCreationRequested(view: ReadyEstimate, options: { t
     actions.creationFailed('The project cannot be created yet: finish the Data step and choose a model first.', [])
     return
   }
-  if (!gateOpen(view, options.riskAcceptedFor)) {
+  const measured = measuredFor(estimateVerificationNow(), view.signature)
+  if (!gateOpen(view, options.riskAcceptedFor, measured)) {
     actions.creationFailed(view.blocker ?? 'The estimate says this may not fit: change the parameters, or tick "I accept the risk that it may run out of memory".', ['estimate.riskAccepted'])
     return
   }
@@ -50,7 +52,7 @@ export async function projectCreationRequested(view: ReadyEstimate, options: { t
       model: { id: model.id, path: model.path, displayName: model.displayName, demo: model.demo, hasChatTemplate: model.hasChatTemplate },
       // A merged copy only exists for adapters: full finetuning already saves the whole model.
       settings: { model: { id: model.id, path: model.path, trust_remote_code: risks.includes('trust_remote_code'), allow_downloads: risks.includes('allow_downloads') }, method: view.method, mode: data.mapping.mode, params: view.params, merge: view.method !== 'full' && parametersNow().merge },
-      estimate: verifiedEstimateOf(view, options.riskAcceptedFor === view.signature, options.mode),
+      estimate: verifiedEstimateOf(view, options.riskAcceptedFor === view.signature, options.mode, measured),
       hardware: { ...snapshot },
       confirmedRisks: [...risks]
     })

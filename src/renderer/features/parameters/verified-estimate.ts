@@ -1,4 +1,4 @@
-import type { DeviceChoice, RequestOf } from '../../../shared/contract'
+import type { DeviceChoice, EstimateVerification, RequestOf } from '../../../shared/contract'
 import type { ReadyEstimate } from './estimate-view'
 
 type VerifiedEstimate = RequestOf<'projects.create'>['estimate']
@@ -14,24 +14,34 @@ export function deviceChoiceOf(view: ReadyEstimate): DeviceChoice {
   return device.kind === 'gpu' && device.index !== null ? { kind: 'gpu', index: device.index } : { kind: 'cpu' }
 }
 
-/** Whether Create Project may proceed for this estimate: it fits, or the user accepted the risk for exactly it. */
-export function gateOpen(view: ReadyEstimate, riskAcceptedFor: string | null): boolean {
+/**
+ * Whether Create Project may proceed for this estimate: it fits (and a measurement of exactly it,
+ * if there is one, fits too), or the user accepted the risk for exactly it.
+ */
+export function gateOpen(view: ReadyEstimate, riskAcceptedFor: string | null, measured: EstimateVerification | null = null): boolean {
   if (view.blocker) return false
-  return view.chosen.fit.verdict === 'fits' || riskAcceptedFor === view.signature
+  return (view.chosen.fit.verdict === 'fits' && measured?.fits !== false) || riskAcceptedFor === view.signature
+}
+
+/** The verdict that counts: a measurement that does not fit overrides an estimate that does. */
+export function effectiveVerdict(view: ReadyEstimate, measured: EstimateVerification | null): VerifiedEstimate['verdict'] {
+  return measured && !measured.fits ? 'does_not_fit' : contractVerdict(view.chosen.fit.verdict)
 }
 
 /**
  * The estimate exactly as the panel shows it, saved with the project so a run can later be
  * compared with what was promised (breakdown, time range, token statistics, Auto's reasons).
  */
-export function verifiedEstimateOf(view: ReadyEstimate, riskAccepted: boolean, mode: 'auto' | 'manual'): VerifiedEstimate {
+export function verifiedEstimateOf(view: ReadyEstimate, riskAccepted: boolean, mode: 'auto' | 'manual', measured: EstimateVerification | null = null): VerifiedEstimate {
   const { chosen, tokenStats } = view
+  const verdict = effectiveVerdict(view, measured)
   return {
-    verdict: contractVerdict(chosen.fit.verdict),
+    verdict,
+    measured,
     peakBytes: chosen.vram.requiredBytes,
     deviceMemoryBytes: chosen.availableBytes,
     deviceLabel: chosen.device.label,
-    riskAccepted: riskAccepted && chosen.fit.verdict !== 'fits',
+    riskAccepted: riskAccepted && verdict !== 'fits',
     details: {
       mode,
       device: deviceChoiceOf(view),

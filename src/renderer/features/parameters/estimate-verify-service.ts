@@ -1,0 +1,57 @@
+import { ContractCallError, invoke, subscribe } from '../../api/client'
+import { datasetDraftNow } from '../../stores/dataset-draft-store'
+import { estimateVerificationActions, estimateVerificationNow } from '../../stores/estimate-verification-store'
+import { chosenModelNow } from '../../stores/model-choice-store'
+import type { ReadyEstimate } from './estimate-view'
+import { deviceChoiceOf } from './verified-estimate'
+
+let nextId = 0
+function newVerificationId(): string {
+  nextId += 1
+  return `verify-${Date.now().toString(36)}-${nextId}`
+}
+
+/**
+ * Measures the estimate on screen: the core loads the model with these settings and takes a few
+ * real steps on the longest examples of the draft training file, on the device the estimate is
+ * for. Progress arrives as `estimate.verify-progress` while it runs.
+ */
+export async function verificationRequested(view: ReadyEstimate): Promise<void> {
+  const actions = estimateVerificationActions()
+  if (estimateVerificationNow().status === 'running') return
+  const model = chosenModelNow()
+  const draft = datasetDraftNow().draftExport
+  const verificationId = newVerificationId()
+  actions.verificationStarted(verificationId, view.signature)
+  if (!model || !draft) {
+    actions.verificationFailed(verificationId, 'Finish the Data step and choose a model first: the verification trains on the training file with that model.', [], [])
+    return
+  }
+  const unsubscribe = subscribe((event, payload) => {
+    if (event === 'estimate.verify-progress') actions.verificationProgressed(payload as Parameters<typeof actions.verificationProgressed>[0])
+  })
+  try {
+    const answer = await invoke('estimate.verify', {
+      verificationId,
+      trainJsonlPath: draft.trainPath,
+      settings: { model: { id: model.id, path: model.path }, method: view.method, mode: draft.summary.mode, params: view.params, merge: false },
+      device: deviceChoiceOf(view),
+      memoryLimitBytes: view.chosen.availableBytes > 0 ? view.chosen.availableBytes : null
+    })
+    if (answer.status === 'measured') actions.verificationMeasured(verificationId, answer.verification)
+    else if (answer.status === 'cancelled') actions.verificationCancelled(verificationId)
+    else actions.verificationFailed(verificationId, answer.failure.message, answer.failure.advice, answer.failure.outputTail)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    actions.verificationFailed(verificationId, message, error instanceof ContractCallError ? error.details : [], [])
+  } finally {
+    unsubscribe()
+  }
+}
+
+export async function verificationCancelRequested(): Promise<void> {
+  const current = estimateVerificationNow()
+  if (current.status !== 'running') return
+  estimateVerificationActions().cancelRequested()
+  await invoke('estimate.cancel-verify', { verificationId: current.verificationId })
+}
