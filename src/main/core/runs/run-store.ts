@@ -48,6 +48,13 @@ const patchableColumns = new Set<string>([
 /** Statuses in which a run has (or is about to have) a runtime process. */
 export const liveStatuses = ['queued', 'running', 'stopping'] as const
 
+/** A checkpoint the runtime reported (the `checkpoints` table). */
+export interface CheckpointRow {
+  step: number
+  path: string
+  created_at: string
+}
+
 /** The `runs` table: plain reads and writes, no decisions. */
 export class RunStore {
   constructor(readonly db: LocalTuneDatabase) {}
@@ -95,6 +102,21 @@ export class RunStore {
     if (row.status !== 'queued') return null
     const index = this.queue(row.device_key).findIndex((queued) => queued.id === row.id)
     return index === -1 ? null : index + 1
+  }
+
+  /** The run's checkpoints as reported, lowest step first (the folder may have lost some since). */
+  checkpoints(runId: string): CheckpointRow[] {
+    return this.db.prepare('SELECT step, path, created_at FROM checkpoints WHERE run_id = ? ORDER BY step').all(runId) as CheckpointRow[]
+  }
+
+  /**
+   * A closing supervisor gives up its live runs: with no host recorded, the next supervisor (in
+   * this process or another) recovers them instead of waiting for this process to exit.
+   */
+  releaseHost(hostToken: string): void {
+    this.db
+      .prepare("UPDATE runs SET host_pid = NULL, host_started = NULL WHERE host_token = ? AND status IN ('queued', 'running', 'stopping')")
+      .run(hostToken)
   }
 
   /** Deletes the run's rows (metrics and checkpoints go with it through ON DELETE CASCADE). */

@@ -1,16 +1,13 @@
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCore } from '../../../../src/main/core/create-core'
-import { isProcessAlive } from '../../../../src/main/core/runs/process-liveness'
 import { outcomeFromEvents } from '../../../../src/main/core/runs/run-index-rebuild'
-import { databaseStatus, openDatabase } from '../../../../src/main/core/store/database'
+import { databaseStatus } from '../../../../src/main/core/store/database'
 import type { RunEvent } from '../../../../src/shared/run-events'
+import { startCrashingHost } from '../../../helpers/crashing-host'
 import { makeTempHome } from '../../../helpers/temp-home'
-import { makeTrainingHome, readEventsFile, startQuickRun, testPython, waitUntil } from '../../../helpers/training-home'
-
-const root = path.resolve(import.meta.dirname, '..', '..', '..', '..')
+import { makeTrainingHome, readEventsFile, startQuickRun, testPython } from '../../../helpers/training-home'
 
 /** What a person does when the app "lost everything": the database files are gone or replaced. */
 function removeDatabase(home: string, files: readonly string[] = ['localtune.db', 'localtune.db-wal', 'localtune.db-shm']): void {
@@ -27,20 +24,10 @@ describe('the run index rebuilt from the run folders', () => {
     const temp = makeTempHome()
     cleanups.push(temp.cleanup)
     const env = { ...process.env, LOCALTUNE_HOME: temp.home, LOCALTUNE_PYTHON: testPython }
-    const host = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tests', 'helpers', 'run-host.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
-    cleanups.push(() => host.kill('SIGKILL'))
-    let stdout = ''
-    host.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    await waitUntil(() => stdout.includes('\n'), 'the host to start a run', 90_000)
-    const { runId, runDir } = JSON.parse(stdout.split('\n')[0]!) as { runId: string; runDir: string }
-    await waitUntil(() => readEventsFile(runDir).filter((event) => event.type === 'progress').length >= 3, 'three progress events', 90_000)
-    const db = openDatabase(temp.home)
-    const pid = (db.prepare('SELECT pid FROM runs WHERE id = ?').get(runId) as { pid: number }).pid
-    db.close()
-    const exited = new Promise((resolve) => host.once('exit', resolve))
-    host.kill('SIGKILL')
-    await exited
-    await waitUntil(() => !isProcessAlive(pid), 'the orphaned runtime to end on SIGHUP', 30_000)
+    const host = await startCrashingHost(env, 3)
+    cleanups.push(host.cleanup)
+    const { runId, runDir } = host
+    await host.crash()
 
     // After kill -9 the rows may live only in the WAL; deleting it (or the whole database) used
     // to leave an empty History next to an intact run folder.

@@ -1,14 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCore } from '../../../../src/main/core/create-core'
-import { isProcessAlive } from '../../../../src/main/core/runs/process-liveness'
-import { openDatabase } from '../../../../src/main/core/store/database'
+import { startCrashingHost } from '../../../helpers/crashing-host'
 import { makeTempHome } from '../../../helpers/temp-home'
 import { makeTrainingHome, readEventsFile, startQuickRun, testPython, waitUntil, type TrainingHome } from '../../../helpers/training-home'
-
-const root = path.resolve(import.meta.dirname, '..', '..', '..', '..')
 
 /** A pid that is certainly not running: a process that already exited. */
 function deadPid(): number {
@@ -26,26 +23,13 @@ describe('RunSupervisor crash recovery', () => {
     const temp = makeTempHome()
     cleanups.push(temp.cleanup)
     const env = { ...process.env, LOCALTUNE_HOME: temp.home, LOCALTUNE_PYTHON: testPython }
-    const host = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tests', 'helpers', 'run-host.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
-    cleanups.push(() => host.kill('SIGKILL'))
-    let stdout = ''
-    host.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    await waitUntil(() => stdout.includes('\n'), 'the host to start a run', 90_000)
-    const { runId, runDir } = JSON.parse(stdout.split('\n')[0]!) as { runId: string; runDir: string }
-    await waitUntil(() => readEventsFile(runDir).filter((event) => event.type === 'progress').length >= 5, 'five progress events', 90_000)
-
-    const hostExited = new Promise((resolve) => host.once('exit', resolve))
-    host.kill('SIGKILL')
-    await hostExited
-
+    const host = await startCrashingHost(env, 5)
+    cleanups.push(host.cleanup)
+    const { runId, runDir } = host
+    expect(host.runtimePid).toEqual(expect.any(Number))
     // The runtime leads its own session with the pty as its terminal: when the host dies the
     // kernel hangs that terminal up and SIGHUP ends the runtime too (no orphan keeps training).
-    // Read the row without a supervisor: one would already run recovery.
-    const db = openDatabase(temp.home)
-    const pid = (db.prepare('SELECT pid FROM runs WHERE id = ?').get(runId) as { pid: number }).pid
-    db.close()
-    expect(pid).toEqual(expect.any(Number))
-    await waitUntil(() => !isProcessAlive(pid), 'the orphaned runtime to end on SIGHUP', 30_000)
+    await host.crash()
 
     const core = createCore({ env, home: temp.home, runs: { warn: () => {} } })
     cleanups.push(() => core.close())
