@@ -172,9 +172,6 @@ export function useDataStepBlocker(): string | null {
   return useDatasetDraftStore((state) => dataStepBlocker(draftData(state), model))
 }
 
-/** Whether the Data step is complete (a confirmed, checked mapping the user can train on). */
-export const useDataStepComplete = (): boolean => useDataStepBlocker() === null
-
 /** For services: the draft as it is now, and the actions. */
 export const datasetDraftNow = (): DraftData => useDatasetDraftStore.getState()
 export const datasetDraftActions = (): DatasetDraftActions => useDatasetDraftStore.getState().actions

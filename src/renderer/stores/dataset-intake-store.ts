@@ -159,8 +159,6 @@ export const useIntakePhase = () => useDatasetIntakeStore((state) => state.phase
 export const useChosenFile = () => useDatasetIntakeStore((state) => state.chosenFile)
 export const useIgnoredFiles = () => useDatasetIntakeStore((state) => state.ignoredFiles)
 export const useSourceChange = () => useDatasetIntakeStore((state) => state.sourceChange)
-export const useIntakeSourcePath = () => useDatasetIntakeStore((state) => state.sourcePath)
-export const useIntakeHasHeader = () => useDatasetIntakeStore((state) => state.hasHeader)
 export const useImportProgress = () => useDatasetIntakeStore((state) => state.progress)
 export const useCsvPreview = () => useDatasetIntakeStore((state) => state.preview)
 export const useCsvInspection = () => useDatasetIntakeStore((state) => state.inspection)

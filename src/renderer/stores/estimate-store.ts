@@ -41,7 +41,6 @@ const useEstimateStore = create<EstimateState>()((set, get) => ({
 }))
 
 export const useTokenStatsState = () => useEstimateStore((state) => state.tokenStats)
-export const useEstimateActions = () => useEstimateStore((state) => state.actions)
 
 export const tokenStatsNow = () => useEstimateStore.getState().tokenStats
 export const estimateActions = () => useEstimateStore.getState().actions

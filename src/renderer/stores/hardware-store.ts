@@ -37,7 +37,6 @@ const useHardwareStore = create<HardwareState>()((set) => ({
 }))
 
 export const useHardwareSnapshot = () => useHardwareStore((state) => state.snapshot)
-export const useHardwareLoading = () => useHardwareStore((state) => state.loading)
 export const useHardwareError = () => useHardwareStore((state) => state.error)
 export const useLiveVramSample = () => useHardwareStore((state) => state.liveSample)
 

@@ -133,7 +133,6 @@ const useLiveRunStore = create<LiveRunState>()((set) => ({
 }))
 
 export const useLiveRunId = () => useLiveRunStore((state) => state.runId)
-export const useLiveRunLoading = () => useLiveRunStore((state) => state.loading)
 export const useLiveRunLoadError = () => useLiveRunStore((state) => state.loadError)
 export const useLiveRunSummary = () => useLiveRunStore((state) => state.summary)
 export const useLiveRunDetail = () => useLiveRunStore((state) => state.detail)
