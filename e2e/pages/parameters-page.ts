@@ -23,6 +23,15 @@ export class ParametersPage {
   readonly cpuNote: Locator
   readonly cannotTrain: Locator
   readonly merge: Locator
+  readonly verify: Locator
+  readonly verifyCancel: Locator
+  readonly verifyProgress: Locator
+  readonly verifyPanel: Locator
+  readonly verifyResult: Locator
+  readonly verifyComparison: Locator
+  readonly measuredPeak: Locator
+  readonly verifyStepTime: Locator
+  readonly verifyTime: Locator
 
   constructor(readonly page: Page) {
     this.navButton = page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: /Parameters & estimate$/ })
@@ -46,6 +55,15 @@ export class ParametersPage {
     this.cpuNote = page.getByTestId('estimate-cpu-note')
     this.cannotTrain = page.getByTestId('estimate-cannot-train')
     this.merge = page.getByLabel(/^Also save a merged model/)
+    this.verifyPanel = page.getByTestId('verify-panel')
+    this.verify = this.verifyPanel.getByRole('button', { name: /^Verify (on this machine|again)$/ })
+    this.verifyCancel = this.verifyPanel.getByRole('button', { name: 'Cancel' })
+    this.verifyProgress = page.getByTestId('verify-progress')
+    this.verifyResult = page.getByTestId('verify-result')
+    this.verifyComparison = page.getByTestId('verify-comparison')
+    this.measuredPeak = page.getByTestId('verify-measured-peak')
+    this.verifyStepTime = page.getByTestId('verify-step-time')
+    this.verifyTime = page.getByTestId('verify-time')
   }
 
   autoChoice(field: string): Locator {
