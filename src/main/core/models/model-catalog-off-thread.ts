@@ -1,11 +1,10 @@
 import { createRequire } from 'node:module'
-import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { ModelCatalogEntry } from '../../../shared/estimator/model-catalog-entry'
 import { tinyDemoEntry } from '../../../shared/estimator/tiny-demo'
 import { resolveHfHubCache } from './hf-cache'
-import { ModelNotFoundError, type CatalogOptions, type ModelCatalog } from './model-catalog'
+import { folderProblemEntry, ModelNotFoundError, userModelFolders, type CatalogOptions, type ModelCatalog } from './model-catalog'
 import type { CatalogReply, CatalogTask } from './model-catalog-worker'
 
 /**
@@ -58,24 +57,6 @@ function runTask<T>(task: CatalogTask, timeoutMs: number, what: string): Promise
   })
 }
 
-function unreadableFolder(folder: string, problem: string): ModelCatalogEntry {
-  return {
-    id: folder,
-    displayName: path.basename(folder),
-    source: 'folder',
-    path: folder,
-    revision: null,
-    architecture: null,
-    parameters: null,
-    weightBytes: null,
-    hasTokenizer: false,
-    hasChatTemplate: false,
-    isDemo: false,
-    cpuCapable: false,
-    problems: [problem]
-  }
-}
-
 const stuckAdvice = 'a file in it blocks reads (a named pipe, a device, or a network drive that does not answer). LocalTune skipped it: fix or remove that file, or remove the folder from your model folders'
 
 /**
@@ -85,8 +66,7 @@ const stuckAdvice = 'a file in it blocks reads (a named pipe, a device, or a net
 export async function listModelsOffThread(options: CatalogOptions = {}, limits: { timeoutMs?: number } = {}): Promise<ModelCatalog> {
   const timeoutMs = limits.timeoutMs ?? defaultCatalogTimeoutMs
   const env = options.env ?? process.env
-  const cwd = options.cwd ?? process.cwd()
-  const folders = (options.folders ?? []).map((folder) => path.resolve(cwd, folder))
+  const folders = userModelFolders(options)
   const [cache, ...perFolder] = await Promise.allSettled([
     runTask<ModelCatalog>({ kind: 'cache', env }, timeoutMs, 'the Hugging Face cache'),
     ...folders.map((folder) => runTask<ModelCatalogEntry[]>({ kind: 'folder', folder }, timeoutMs, `the model folder ${folder}`))
@@ -96,10 +76,10 @@ export async function listModelsOffThread(options: CatalogOptions = {}, limits: 
       ? cache!.value
       : {
           cacheDir: resolveHfHubCache(env),
-          models: [tinyDemoEntry(), { ...unreadableFolder(resolveHfHubCache(env), `${(cache!.reason as Error).message}: ${stuckAdvice}`), source: 'hf-cache' }]
+          models: [tinyDemoEntry(), { ...folderProblemEntry(resolveHfHubCache(env), `${(cache!.reason as Error).message}: ${stuckAdvice}`), source: 'hf-cache' }]
         }
   const fromFolders = perFolder.flatMap((result, index) =>
-    result.status === 'fulfilled' ? result.value : [unreadableFolder(folders[index]!, `${(result.reason as Error).message}: ${stuckAdvice}`)]
+    result.status === 'fulfilled' ? result.value : [folderProblemEntry(folders[index]!, `${(result.reason as Error).message}: ${stuckAdvice}`)]
   )
   return { cacheDir: base.cacheDir, models: [...base.models, ...fromFolders] }
 }

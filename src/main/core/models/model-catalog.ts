@@ -98,7 +98,7 @@ export function describeModelFolder(dir: string, identity: { id: string; source:
 /** A user folder: a model itself, a hub cache, or a folder of model folders. */
 export function scanFolder(folder: string): ModelCatalogEntry[] {
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
-    return [{ ...describeMissingFolder(folder) }]
+    return [folderProblemEntry(folder, `the folder ${folder} does not exist (or is not a folder): remove it from the model folders or put the model back there`)]
   }
   if (fs.existsSync(path.join(folder, 'config.json'))) return [describeModelFolder(folder, { id: folder, source: 'folder' })]
   const children = fs.readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory())
@@ -111,7 +111,8 @@ export function scanFolder(folder: string): ModelCatalogEntry[] {
     .map((dir) => describeModelFolder(dir, { id: dir, source: 'folder' }))
 }
 
-function describeMissingFolder(folder: string): ModelCatalogEntry {
+/** A catalog line for a folder that could not be read as a model, saying why. */
+export function folderProblemEntry(folder: string, problem: string): ModelCatalogEntry {
   return {
     id: folder,
     displayName: path.basename(folder),
@@ -125,8 +126,14 @@ function describeMissingFolder(folder: string): ModelCatalogEntry {
     hasChatTemplate: false,
     isDemo: false,
     cpuCapable: false,
-    problems: [`the folder ${folder} does not exist (or is not a folder): remove it from the model folders or put the model back there`]
+    problems: [problem]
   }
+}
+
+/** The folders the user added, as absolute paths (relative ones from `cwd`). */
+export function userModelFolders(options: CatalogOptions): string[] {
+  const cwd = options.cwd ?? process.cwd()
+  return (options.folders ?? []).map((folder) => path.resolve(cwd, folder))
 }
 
 export function listModels(options: CatalogOptions = {}): ModelCatalog {
@@ -135,10 +142,9 @@ export function listModels(options: CatalogOptions = {}): ModelCatalog {
   const cached = listCachedRepos(cacheDir).map((repo) =>
     repo.snapshotDir
       ? describeModelFolder(repo.snapshotDir, { id: repo.id, source: 'hf-cache', revision: repo.revision, note: repo.note })
-      : { ...describeMissingFolder(repo.repoDir), id: repo.id, displayName: repo.id, source: 'hf-cache' as const, problems: [`${repo.id}: ${repo.note}`] }
+      : { ...folderProblemEntry(repo.repoDir, `${repo.id}: ${repo.note}`), id: repo.id, displayName: repo.id, source: 'hf-cache' as const }
   )
-  const cwd = options.cwd ?? process.cwd()
-  const fromFolders = (options.folders ?? []).flatMap((folder) => scanFolder(path.resolve(cwd, folder)))
+  const fromFolders = userModelFolders(options).flatMap(scanFolder)
   return { cacheDir, models: [tinyDemoEntry(), ...cached, ...fromFolders] }
 }
 
@@ -166,8 +172,8 @@ export function resolveModel(idOrPath: string, options: CatalogOptions = {}): Mo
   const cacheDir = resolveHfHubCache(env)
   const repo = findCachedRepo(cacheDir, name)
   if (repo?.snapshotDir) return describeModelFolder(repo.snapshotDir, { id: repo.id, source: 'hf-cache', revision: repo.revision, note: repo.note })
-  for (const folder of options.folders ?? []) {
-    const match = scanFolder(path.resolve(cwd, folder)).find((entry) => entry.id === name || entry.displayName === name)
+  for (const folder of userModelFolders(options)) {
+    const match = scanFolder(folder).find((entry) => entry.id === name || entry.displayName === name)
     if (match) return match
   }
   throw new ModelNotFoundError(`${name} is not in the Hugging Face cache at ${cacheDir}; LocalTune runs offline: download it once with \`huggingface-cli download ${name}\` on a machine with internet, or add a folder that holds it`)
