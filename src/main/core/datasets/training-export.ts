@@ -4,13 +4,12 @@ import type { FormattedExample } from '../../../shared/dataset/formatted-example
 import { isChatExample } from '../../../shared/dataset/formatted-example'
 import type { DatasetMapping, TrainingFormatOptions } from '../../../shared/dataset/mapping'
 import { resolveTrainOnResponseOnly } from '../../../shared/dataset/mapping'
-import type { InvalidRowReason } from '../../../shared/dataset/row-validation'
 import { describeInvalidRow } from '../../../shared/dataset/row-validation'
-import type { DatasetSummary, DatasetValidation, DroppedRow, InvalidRowsReport, SplitSummary } from '../../../shared/dataset/summary'
+import type { DatasetSummary, DatasetValidation, DroppedRow, SplitSummary } from '../../../shared/dataset/summary'
 import type { ExampleFormatter } from '../../../shared/dataset/training-format'
 import { createExampleFormatter } from '../../../shared/dataset/training-format'
 import type { ColumnSummary, CsvLayout } from '../../../shared/dataset/types'
-import { describeRowPosition, rowNumberingNote } from '../../../shared/dataset/types'
+import { rowNumberingNote } from '../../../shared/dataset/types'
 import type { ValidationSplit } from '../../../shared/dataset/validation-split'
 import {
   defaultValidationMaxRows,
@@ -28,6 +27,7 @@ import { scanCsv } from './csv-scan'
 import type { DatasetIndex } from './dataset-index'
 import type { ExampleFileWriter } from './example-file-writer'
 import { ExampleWriterThread, markupJson } from './example-file-writer'
+import { InvalidRowsCollector, InvalidRowsError } from './invalid-rows'
 import { JsonlWriter, splitLinesByPosition } from './jsonl-files'
 
 export const trainFileName = 'train.jsonl'
@@ -35,7 +35,7 @@ export const validationFileName = 'valid.jsonl'
 export const summaryFileName = 'dataset-summary.json'
 export const droppedRowsFileName = 'dropped-rows.jsonl'
 
-const listedRows = 1000
+export { InvalidRowsError } from './invalid-rows'
 
 export interface ExportProgress extends ScanProgress {
   /** 'source': reading the training CSV; 'validation-file': the second CSV; 'split': writing valid.jsonl. */
@@ -63,57 +63,6 @@ export interface ExportOptions extends ValidateOptions {
   split?: ValidationSplit
   /** Required when some rows cannot train: they are then left out and listed in the summary. */
   dropInvalidRows?: boolean
-}
-
-/** Rows that cannot train and the user has not agreed to drop; nothing was written. */
-export class InvalidRowsError extends UserFacingError {
-  readonly invalid: InvalidRowsReport
-
-  constructor(invalid: InvalidRowsReport) {
-    const describe = (row: DroppedRow): string =>
-      `${row.file === 'validation-file' ? 'validation file, ' : ''}${describeRowPosition(row.row, row.line)}: ${row.message}`
-    const shown = invalid.rows.slice(0, 10).map(describe)
-    const more = invalid.count > shown.length ? [`... and ${invalid.count - shown.length} more.`] : []
-    const firstRows = invalid.rows.slice(0, 5).map((row) => `  - ${describe(row)}`)
-    const notShown = invalid.count - firstRows.length
-    super(
-      [
-        `${invalid.count} row${invalid.count === 1 ? '' : 's'} cannot be used for training (${describeReasons(invalid.byReason)}), so nothing was written:`,
-        ...firstRows,
-        ...(notShown > 0 ? [`  ... and ${notShown} more.`] : []),
-        'Fix them in the file, or leave them out: choose "Drop these rows" in the app, or run `localtune format` again with --drop-invalid.'
-      ].join('\n'),
-      { code: 'invalid_request', details: [...shown, ...more] }
-    )
-    this.name = 'InvalidRowsError'
-    this.invalid = invalid
-  }
-}
-
-const reasonNames: Record<InvalidRowReason, string> = {
-  'parse-error': 'did not parse',
-  'empty-prompt': 'empty prompt',
-  'empty-response': 'empty response',
-  'empty-text': 'empty text'
-}
-
-export function describeReasons(byReason: Partial<Record<InvalidRowReason, number>>): string {
-  return Object.entries(byReason)
-    .map(([reason, count]) => `${count} ${reasonNames[reason as InvalidRowReason]}`)
-    .join(', ')
-}
-
-class InvalidRowsCollector {
-  readonly report: InvalidRowsReport = { count: 0, byReason: {}, rows: [], listTruncated: false }
-  writer: JsonlWriter | null = null
-
-  add(row: DroppedRow): void {
-    this.report.count++
-    this.report.byReason[row.reason] = (this.report.byReason[row.reason] ?? 0) + 1
-    if (this.report.rows.length < listedRows) this.report.rows.push(row)
-    else this.report.listTruncated = true
-    this.writer?.add(JSON.stringify(row))
-  }
 }
 
 /**
