@@ -5,11 +5,10 @@ import { cpuTarget, targetsFromSnapshot, type DeviceTarget } from '../../../shar
 import type { HardwareSnapshot } from '../../../shared/hardware/types'
 import { estimateTraining } from '../../../shared/estimator/estimate-training'
 import { formatGiB } from '../../../shared/units'
-import { createCore } from '../../core/create-core'
 import { AutoTrainConfigError, autoTrainToLocalTune, readAutoTrainConfig, warmupStepsFor, type MappedKey } from '../../core/exports/autotrain'
 import { ModelNotFoundError, resolveModel } from '../../core/models/model-catalog'
 import { UsageError, type CliCommand, type CliIo } from '../command'
-import { reportUserError } from '../user-error'
+import { withCore } from '../with-core'
 
 const usage = [
   'localtune import autotrain CONFIG.yml [--name NAME] [--cpu | --gpu N] [--accept-risk] [--json]',
@@ -77,12 +76,12 @@ export const importAutoTrainCommand: CliCommand = {
       io.err(`base_model: ${error.message}`)
       return 1
     }
-    if (!model.architecture) {
+    const architecture = model.architecture
+    if (!architecture) {
       io.err(`base_model ${model.id} cannot be used: ${model.problems.join('; ') || 'its config.json could not be read'}.`)
       return 1
     }
-    const core = createCore({ env: ctx.env, home: ctx.home })
-    try {
+    return withCore(ctx, io, async (core) => {
       const dataset = await core.handlers['datasets.import']({ path: imported.csvPath, hasHeader: true })
       if (!dataset.datasetId) {
         io.err([`${imported.csvPath} cannot be trained on:`, ...dataset.inspection.problems.map((problem) => `  - ${problem.message}`)].join('\n'))
@@ -94,7 +93,7 @@ export const importAutoTrainCommand: CliCommand = {
       const snapshot = await core.handlers['hardware.snapshot']({ refresh: false })
       const device = chooseDevice(snapshot, values)
       const estimate = estimateTraining({
-        model: model.architecture,
+        model: architecture,
         parameterCount: model.parameters?.total ?? null,
         params: { method: imported.method, precision: params.precision, max_length: params.max_length, micro_batch_size: params.micro_batch_size, gradient_accumulation_steps: params.gradient_accumulation_steps, epochs: params.epochs, max_steps: params.max_steps, lora: params.lora, gradient_checkpointing: params.gradient_checkpointing, packing: params.packing, attention: params.attention },
         devices: [device],
@@ -115,12 +114,16 @@ export const importAutoTrainCommand: CliCommand = {
         data: { datasetId: dataset.datasetId, mapping: imported.mapping, format: {}, split: imported.split, dropInvalidRows: false },
         model: { id: model.id, path: model.path, displayName: model.displayName, demo: model.isDemo, hasChatTemplate: model.hasChatTemplate },
         settings: { model: { id: model.id, path: model.path, trust_remote_code: false, allow_downloads: false }, method: imported.method, mode: 'generic', params, merge: imported.merge },
+        // An imported config never turns on remote code or downloads, so there is no risk to confirm.
+        confirmedRisks: [],
         estimate: {
           verdict,
           peakBytes: chosen.vram.requiredBytes,
           deviceMemoryBytes: chosen.availableBytes,
           deviceLabel: chosen.device.label,
           riskAccepted: verdict === 'does_not_fit',
+          // Estimated from the config, not measured on this machine (`localtune estimate --verify` measures).
+          measured: null,
           details: {
             mode: 'imported',
             source: `AutoTrain config ${configFile}`,
@@ -147,10 +150,6 @@ export const importAutoTrainCommand: CliCommand = {
       table(io, 'Not honoured:', imported.notHonoured)
       io.out(`\nTrain it: localtune train --project ${project.id}`)
       return 0
-    } catch (error) {
-      return reportUserError(error, io)
-    } finally {
-      core.close()
-    }
+    })
   }
 }
