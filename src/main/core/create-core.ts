@@ -141,7 +141,7 @@ export function createCore(options: CoreOptions = {}): Core {
     ...models,
     ...modelTransferHandlers({ env, catalog: () => models['models.list']({}) }),
     ...tokensHandlers({ home, env }),
-    ...verifyHandlers(verifier),
+    ...verifyHandlers(verifier, db),
     ...exportsHandlers(exports),
     ...hostHandlers(desktop)
   }

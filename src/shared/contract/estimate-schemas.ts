@@ -178,3 +178,24 @@ export const verifyProgressSchema = z.object({
   message: z.string()
 })
 export type VerifyProgress = z.infer<typeof verifyProgressSchema>
+
+/** One run's estimate beside what the run measured (History's "estimate error"). */
+export const runEstimateErrorSchema = z.object({
+  runId: z.string(),
+  /** Whether the project's figures were verified on the machine before it was created. */
+  basis: z.enum(['estimated', 'measured']),
+  deviceLabel: z.string(),
+  /** GPU runs report the allocator's peak (compared with the estimate's allocated bytes); CPU runs the process's. */
+  peakKind: z.enum(['gpu-allocated', 'process']),
+  estimatedPeakBytes: z.number().nonnegative(),
+  /** Null while the run has not finished, or when the loop does not report it (CPU runs report no peak). */
+  measuredPeakBytes: z.number().nonnegative().nullable(),
+  /** measured ÷ estimated − 1 */
+  peakError: z.number().nullable(),
+  estimatedSecondsPerStep: z.object({ low: z.number(), high: z.number() }).nullable(),
+  measuredSecondsPerStep: z.number().nonnegative().nullable(),
+  /** measured ÷ the range's geometric middle − 1 */
+  stepTimeError: z.number().nullable(),
+  stepTimeWithinRange: z.boolean().nullable()
+})
+export type RunEstimateError = z.infer<typeof runEstimateErrorSchema>

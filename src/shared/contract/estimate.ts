@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { defineChannel, defineEventStream } from './define'
-import { estimateVerificationSchema, gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, tokenStatsSchema, verifyProgressSchema } from './estimate-schemas'
+import { estimateVerificationSchema, gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, runEstimateErrorSchema, tokenStatsSchema, verifyProgressSchema } from './estimate-schemas'
 import { deviceChoiceSchema, runFailureSchema, runSettingsSchema } from './runs'
 
 export * from './estimate-schemas'
@@ -120,6 +120,11 @@ export const verifyChannels = {
       z.object({ status: z.literal('failed'), verificationId: z.string(), failure: runFailureSchema }),
       z.object({ status: z.literal('cancelled'), verificationId: z.string() })
     ])
+  }),
+  'estimate.run-errors': defineChannel({
+    summary: "Each run's estimate beside what it measured (peak memory, seconds per step): the estimator's error bar",
+    request: z.object({ runIds: z.array(z.string().min(1)).optional() }),
+    response: z.object({ runs: z.array(runEstimateErrorSchema) })
   }),
   'estimate.cancel-verify': defineChannel({
     summary: 'Stop a verification that is running (its process ends, its temporary folder is removed)',

@@ -1,10 +1,13 @@
 import type { ContractHandlers } from '../../../shared/contract'
+import { readRunEstimateErrors } from '../runs/run-estimate-errors'
+import type { LocalTuneDatabase } from '../store/database'
 import type { EstimateVerifier } from './estimate-verifier'
 
-type VerifyChannels = 'estimate.verify' | 'estimate.cancel-verify'
+type VerifyChannels = 'estimate.verify' | 'estimate.cancel-verify' | 'estimate.run-errors'
 
-export function verifyHandlers(verifier: EstimateVerifier): Pick<ContractHandlers, VerifyChannels> {
+export function verifyHandlers(verifier: EstimateVerifier, db: LocalTuneDatabase): Pick<ContractHandlers, VerifyChannels> {
   return {
+    'estimate.run-errors': async ({ runIds }) => ({ runs: readRunEstimateErrors(db, runIds ? { runIds } : {}) }),
     'estimate.verify': async (request) => verifier.verify(request),
     'estimate.cancel-verify': async ({ verificationId }) => ({ cancelled: verifier.cancel(verificationId) })
   }

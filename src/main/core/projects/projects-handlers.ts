@@ -6,6 +6,7 @@ import { unconfirmedRiskyModelSettings } from '../../../shared/contract/risky-mo
 import { openDatasetIndex } from '../datasets/dataset-import'
 import { createDatasetRepository } from '../datasets/dataset-repository'
 import { exportTrainingData } from '../datasets/training-export'
+import { recordRunEstimate } from '../runs/run-estimate-errors'
 import { mergeParams, type RunSupervisor } from '../runs/run-supervisor'
 import type { LocalTuneDatabase } from '../store/database'
 import { UserFacingError } from '../user-facing-error'
@@ -107,7 +108,7 @@ export function projectsHandlers(deps: { home: string; db: LocalTuneDatabase; ru
             merge: overrides.merge ?? project.settings.merge
           }
         : project.settings
-      return deps.runs.startRun({
+      const run = await deps.runs.startRun({
         projectId,
         settings,
         trainJsonl,
@@ -115,6 +116,9 @@ export function projectsHandlers(deps: { home: string; db: LocalTuneDatabase; ru
         ...(device ? { device } : {}),
         ...(project.datasetFileName ? { datasetLabel: project.datasetFileName } : {})
       })
+      // The project's estimate describes this run only when nothing that changes memory or time was overridden.
+      if (!overrides?.method && !overrides?.params) recordRunEstimate(deps.db, run.id, project.estimate)
+      return run
     }
   }
 }

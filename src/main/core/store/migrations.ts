@@ -132,5 +132,20 @@ export const migrations: readonly Migration[] = [
     sql: `
       ALTER TABLE projects ADD COLUMN estimate_basis TEXT NOT NULL DEFAULT 'estimated';
     `
+  },
+  {
+    version: 6,
+    name: 'the estimate each run started with, to compare with what it measured',
+    sql: `
+      CREATE TABLE run_estimates (
+        run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        peak_bytes REAL NOT NULL,
+        peak_kind TEXT NOT NULL,
+        seconds_per_step_low REAL,
+        seconds_per_step_high REAL,
+        basis TEXT NOT NULL,
+        device_label TEXT NOT NULL
+      );
+    `
   }
 ]
