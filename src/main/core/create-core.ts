@@ -139,7 +139,7 @@ export function createCore(options: CoreOptions = {}): Core {
     ...projectsHandlers({ home, db, runs }),
     ...machine.handlers,
     ...models,
-    ...modelTransferHandlers({ env, catalog: () => models['models.list']({}) }),
+    ...modelTransferHandlers({ env, events, catalog: () => models['models.list']({}) }),
     ...tokensHandlers({ home, env }),
     ...verifyHandlers(verifier, db),
     ...exportsHandlers(exports),

@@ -4,7 +4,7 @@ import { datasetsChannels, datasetsEventStreams } from './datasets'
 import { hardwareChannels, hardwareEventStreams, modelsChannels, tokensChannels, verifyChannels, verifyEventStreams } from './estimate'
 import { exportsChannels, exportsEventStreams } from './exports'
 import { hostChannels } from './host'
-import { modelTransferChannels } from './model-transfer'
+import { modelTransferChannels, modelTransferEventStreams } from './model-transfer'
 import { projectsChannels } from './projects'
 import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
@@ -49,7 +49,8 @@ export const eventStreams = {
   ...datasetsEventStreams,
   ...hardwareEventStreams,
   ...verifyEventStreams,
-  ...exportsEventStreams
+  ...exportsEventStreams,
+  ...modelTransferEventStreams
 } satisfies Record<string, EventStreamDefinition>
 
 export type Channels = typeof channels

@@ -2,7 +2,9 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatParameterCount, weightsDtype } from '../../../shared/estimator/model-catalog-entry'
 import { listModels } from '../../core/models/model-catalog'
+import { TransferCancelledError, type TransferProgress } from '../../core/models/model-file-copy'
 import { addModel, packModel } from '../../core/models/model-pack'
+import { formatBytes } from '../../core/runtime/runtime-pack'
 import { UsageError, type CliCommand, type CliContext, type CliIo } from '../command'
 
 export { formatParameterCount }
@@ -55,18 +57,49 @@ export const modelsCommand: CliCommand = {
   }
 }
 
-/** `models pack` / `models add`: carrying a model to an offline machine (core/models/model-pack.ts). */
-function packOrAdd(sub: 'pack' | 'add', args: string[], io: CliIo, ctx: CliContext): number {
+/** A one-line bar on a terminal; a line every 10% otherwise (logs, tests), the last at 100%. */
+function copyProgressPrinter(io: CliIo, verb: string): (progress: TransferProgress) => void {
+  let lastTenth = -1
+  return ({ file, bytesDone, bytesTotal }) => {
+    const fraction = bytesTotal > 0 ? Math.min(1, bytesDone / bytesTotal) : 1
+    const text = `${formatBytes(bytesDone)} / ${formatBytes(bytesTotal)}`
+    if (io.isTty) {
+      const width = 30
+      process.stderr.write(`\r[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${Math.floor(fraction * 100)}% ${text} ${file}   `)
+      return
+    }
+    const tenth = Math.floor(fraction * 10)
+    if (tenth > lastTenth) {
+      lastTenth = tenth
+      io.err(`${verb} ${text} (${file})`)
+    }
+  }
+}
+
+/** `models pack` / `models add`: carrying a model to an offline machine (core/models/model-pack.ts); Ctrl+C stops the copy and removes what it wrote. */
+async function packOrAdd(sub: 'pack' | 'add', args: string[], io: CliIo, ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { out: { type: 'string' }, id: { type: 'string' } }, strict: true, allowPositionals: true })
   if (positionals.length !== 1) throw new UsageError(sub === 'pack' ? 'models pack needs one MODEL (a Hub id in the cache or a folder).' : 'models add needs one DIR (a folder made by `models pack`).')
   const target = positionals[0] as string
-  if (sub === 'pack') {
-    if (!values.out) throw new UsageError('models pack needs --out DIR.')
-    const packed = packModel(target, path.resolve(ctx.cwd, values.out), { env: ctx.env, cwd: ctx.cwd })
-    io.out(`Packed ${packed.manifest.id}: ${packed.manifest.files.length} files, ${(packed.bytes / 1024 ** 2).toFixed(1)} MiB, in ${packed.dir}.\nOn the offline machine: localtune models add ${packed.dir}`)
+  if (sub === 'pack' && !values.out) throw new UsageError('models pack needs --out DIR.')
+  const abort = new AbortController()
+  void ctx.interrupted.then(() => abort.abort())
+  const copy = { env: ctx.env, signal: abort.signal, onProgress: copyProgressPrinter(io, 'copied') }
+  try {
+    if (sub === 'pack') {
+      const packed = await packModel(target, path.resolve(ctx.cwd, values.out as string), { ...copy, cwd: ctx.cwd })
+      if (io.isTty) process.stderr.write('\n')
+      io.out(`Packed ${packed.manifest.id}: ${packed.manifest.files.length} files, ${formatBytes(packed.bytes)}, in ${packed.dir}.\nOn the offline machine: localtune models add ${packed.dir}`)
+      return 0
+    }
+    const added = await addModel(path.resolve(ctx.cwd, target), { ...copy, id: values.id ?? null })
+    if (io.isTty) process.stderr.write('\n')
+    io.out(`Added ${added.id} to the Hugging Face cache: ${added.snapshotDir}. Train it with --model ${added.id}.`)
     return 0
+  } catch (error) {
+    if (!(error instanceof TransferCancelledError)) throw error
+    if (io.isTty) process.stderr.write('\n')
+    io.err(sub === 'pack' ? 'Stopped: the partial pack was removed; the model is untouched.' : 'Stopped: nothing was added to the Hugging Face cache; the folder is untouched.')
+    return 130
   }
-  const added = addModel(path.resolve(ctx.cwd, target), { env: ctx.env, id: values.id ?? null })
-  io.out(`Added ${added.id} to the Hugging Face cache: ${added.snapshotDir}. Train it with --model ${added.id}.`)
-  return 0
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { findCachedRepo, repoFolderName, resolveHfHubCache } from './hf-cache'
+import { copyModelFiles, type CopyOptions } from './model-file-copy'
 import { resolveModel } from './model-catalog'
 import { readSafetensorsHeader } from './safetensors'
 
@@ -20,20 +21,6 @@ export interface ModelPackManifest {
   /** The cache commit it came from; null for a folder. */
   revision: string | null
   files: Array<{ path: string; bytes: number; sha256: string }>
-}
-
-function sha256(file: string): string {
-  // Streaming in 8 MiB pieces: weights are gigabytes, never read whole.
-  const hash = createHash('sha256')
-  const fd = fs.openSync(file, 'r')
-  try {
-    const buffer = Buffer.alloc(8 * 1024 * 1024)
-    let read: number
-    while ((read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read))
-  } finally {
-    fs.closeSync(fd)
-  }
-  return hash.digest('hex')
 }
 
 /** The model's files relative to its folder: regular files (links followed, as the cache's are), no hidden folders. */
@@ -62,8 +49,26 @@ export interface ModelPackResult {
   bytes: number
 }
 
-/** Copies a model from the cache (by id) or a folder into `outDir` with its tokenizer, config and a manifest. */
-export function packModel(model: string, outDir: string, options: { env: NodeJS.ProcessEnv; cwd: string }): ModelPackResult {
+/** What a copy needs besides its paths: where models are found, and a way to follow and stop it. */
+export interface TransferOptions extends CopyOptions {
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * Removes what a stopped copy wrote, and only that: `firstCreated` is the outermost folder the copy
+ * made (all of it is ours); without one, the entries `ours` names inside a folder that was there.
+ */
+async function removePartial(firstCreated: string | undefined, inside: string, ours: readonly string[]): Promise<void> {
+  if (firstCreated) await fs.promises.rm(firstCreated, { recursive: true, force: true })
+  else for (const entry of ours) await fs.promises.rm(path.join(inside, entry), { recursive: true, force: true })
+}
+
+/**
+ * Copies a model from the cache (by id) or a folder into `outDir` with its tokenizer, config and a
+ * manifest. The source is only read. A copy that fails or is cancelled leaves `outDir` as it was
+ * (absent, or empty).
+ */
+export async function packModel(model: string, outDir: string, options: TransferOptions & { cwd: string }): Promise<ModelPackResult> {
   const entry = resolveModel(model, { env: options.env, cwd: options.cwd })
   if (entry.isDemo) throw new Error('The demo model is built into LocalTune; there is nothing to pack.')
   const source = entry.path as string
@@ -74,15 +79,24 @@ export function packModel(model: string, outDir: string, options: { env: NodeJS.
     throw new Error(`${source} has no tokenizer (tokenizer.json, tokenizer.model or tokenizer_config.json); training needs one. Download the full repository once, then pack again.`)
   }
   if (fs.existsSync(outDir) && fs.readdirSync(outDir).length) throw new Error(`${outDir} is not empty; pack into a new or empty folder.`)
-  fs.mkdirSync(outDir, { recursive: true })
-  const manifest: ModelPackManifest = { format: 'localtune-model-pack', version: 1, id: entry.source === 'hf-cache' ? entry.id : path.basename(source), revision: entry.revision ?? null, files: [] }
-  for (const file of files) {
-    fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true })
-    fs.copyFileSync(path.join(source, file), path.join(outDir, file))
-    manifest.files.push({ path: file.split(path.sep).join('/'), bytes: fs.statSync(path.join(outDir, file)).size, sha256: sha256(path.join(outDir, file)) })
+  const firstCreated = await fs.promises.mkdir(outDir, { recursive: true })
+  const toCopy = files.map((file) => ({ relative: file, from: path.join(source, file), to: path.join(outDir, file), bytes: fs.statSync(path.join(source, file)).size }))
+  const topEntries = [...new Set([...files.map((file) => file.split(path.sep)[0] as string), MODEL_PACK_MANIFEST])]
+  try {
+    const hashes = await copyModelFiles(toCopy, options)
+    const manifest: ModelPackManifest = {
+      format: 'localtune-model-pack',
+      version: 1,
+      id: entry.source === 'hf-cache' ? entry.id : path.basename(source),
+      revision: entry.revision ?? null,
+      files: toCopy.map((file, index) => ({ path: file.relative.split(path.sep).join('/'), bytes: file.bytes, sha256: hashes[index] as string }))
+    }
+    await fs.promises.writeFile(path.join(outDir, MODEL_PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
+    return { dir: outDir, manifest, bytes: manifest.files.reduce((sum, file) => sum + file.bytes, 0) }
+  } catch (error) {
+    await removePartial(firstCreated, outDir, topEntries)
+    throw error
   }
-  fs.writeFileSync(path.join(outDir, MODEL_PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
-  return { dir: outDir, manifest, bytes: manifest.files.reduce((sum, file) => sum + file.bytes, 0) }
 }
 
 export interface ModelAddResult {
@@ -96,11 +110,12 @@ const hubId = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/
 /**
  * Puts a packed (or plain) model folder into the Hugging Face cache layout:
  * models--org--name/snapshots/<revision>/ with refs/main naming it. Checked first: config.json,
- * every safetensors header, and (for a pack) every file's size and sha256. The snapshot is copied
- * into a hidden folder and renamed into place, and refs/main is written last, so a copy that stops
- * half-way is never what the cache points at.
+ * every safetensors header, and (for a pack) every file's size, then its sha256 as it is copied.
+ * The snapshot is copied into a hidden folder and renamed into place, and refs/main is written
+ * last, so a copy that stops half-way is never what the cache points at; a failed or cancelled
+ * copy is removed with every folder it created.
  */
-export function addModel(dir: string, options: { env: NodeJS.ProcessEnv; id?: string | null }): ModelAddResult {
+export async function addModel(dir: string, options: TransferOptions & { id?: string | null }): Promise<ModelAddResult> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder.`)
   const manifestFile = path.join(dir, MODEL_PACK_MANIFEST)
   const manifest = fs.existsSync(manifestFile) ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as ModelPackManifest) : null
@@ -110,11 +125,12 @@ export function addModel(dir: string, options: { env: NodeJS.ProcessEnv; id?: st
   }
   const files = modelFiles(dir)
   if (!files.includes('config.json')) throw new Error(`${dir} has no config.json: it is not a complete model folder.`)
+  const damaged = (file: string) => new Error(`${file} in ${dir} does not match its manifest (a partial or damaged copy); copy the folder again.`)
   if (manifest) {
     for (const file of manifest.files) {
       const full = path.join(dir, ...file.path.split('/'))
       if (!fs.existsSync(full)) throw new Error(`${file.path} is missing from ${dir}; copy the folder again.`)
-      if (fs.statSync(full).size !== file.bytes || sha256(full) !== file.sha256) throw new Error(`${file.path} in ${dir} does not match its manifest (a partial or damaged copy); copy the folder again.`)
+      if (fs.statSync(full).size !== file.bytes) throw damaged(file.path)
     }
   }
   checkWeights(dir, files)
@@ -125,12 +141,22 @@ export function addModel(dir: string, options: { env: NodeJS.ProcessEnv; id?: st
   const snapshotDir = path.join(repoDir, 'snapshots', revision)
   if (!fs.existsSync(snapshotDir)) {
     const partial = path.join(repoDir, 'snapshots', `.${revision}.partial`)
-    fs.rmSync(partial, { recursive: true, force: true })
-    for (const file of files) {
-      fs.mkdirSync(path.dirname(path.join(partial, file)), { recursive: true })
-      fs.copyFileSync(path.join(dir, file), path.join(partial, file))
+    await fs.promises.rm(partial, { recursive: true, force: true })
+    // The outermost folder this add creates (the cache itself, on a new machine): removed on failure.
+    const firstCreated = await fs.promises.mkdir(partial, { recursive: true })
+    const toCopy = files.map((file) => ({ relative: file, from: path.join(dir, file), to: path.join(partial, file), bytes: fs.statSync(path.join(dir, file)).size }))
+    try {
+      const hashes = await copyModelFiles(toCopy, options)
+      const expected = new Map((manifest?.files ?? []).map((file) => [file.path, file.sha256]))
+      toCopy.forEach((file, index) => {
+        const name = file.relative.split(path.sep).join('/')
+        if (expected.has(name) && expected.get(name) !== hashes[index]) throw damaged(name)
+      })
+      await fs.promises.rename(partial, snapshotDir)
+    } catch (error) {
+      await removePartial(firstCreated, path.dirname(partial), [path.basename(partial)])
+      throw error
     }
-    fs.renameSync(partial, snapshotDir)
   }
   fs.mkdirSync(path.join(repoDir, 'refs'), { recursive: true })
   const refTemp = path.join(repoDir, 'refs', '.main.tmp')

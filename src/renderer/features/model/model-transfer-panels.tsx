@@ -1,7 +1,8 @@
 import { useId, useState, type ReactNode } from 'react'
 import { useModelCatalog } from '../../stores/model-catalog-store'
 import { FolderPathField } from '../machine/folder-path-field'
-import { addModelFromDiskRequested, packModelRequested, type TransferOutcome } from './model-transfer-service'
+import { formatBytes } from '../runs/run-labels'
+import { addModelFromDiskRequested, packModelRequested, transferCancelRequested, type TransferFollow, type TransferOutcome, type TransferProgress } from './model-transfer-service'
 
 function Outcome({ outcome, testId }: { outcome: TransferOutcome | null; testId: string }): ReactNode {
   if (!outcome) return null
@@ -16,13 +17,53 @@ function Outcome({ outcome, testId }: { outcome: TransferOutcome | null; testId:
   )
 }
 
+/** One copy's state in a panel: running or not, its progress, its id (to cancel), and how it ended. */
+function useTransfer() {
+  const [busy, setBusy] = useState(false)
+  const [outcome, setOutcome] = useState<TransferOutcome | null>(null)
+  const [progress, setProgress] = useState<TransferProgress | null>(null)
+  const [transferId, setTransferId] = useState<string | null>(null)
+  const follow: TransferFollow = { onStarted: setTransferId, onProgress: setProgress }
+  const start = (work: (follow: TransferFollow) => Promise<TransferOutcome>) => {
+    setBusy(true)
+    setOutcome(null)
+    setProgress(null)
+    void work(follow).then((result) => {
+      setOutcome(result)
+      setBusy(false)
+      setTransferId(null)
+      setProgress(null)
+    })
+  }
+  const cancel = transferId ? () => void transferCancelRequested(transferId) : null
+  return { busy, outcome, progress, start, cancel }
+}
+
+/** The copy's bar (bytes of all files, and the file being copied) and its Cancel button. */
+function TransferProgressBar({ progress, cancel, what, testId }: { progress: TransferProgress | null; cancel: (() => void) | null; what: string; testId: string }) {
+  const total = progress?.bytesTotal ?? 0
+  const done = progress?.bytesDone ?? 0
+  return (
+    <div className="transfer-progress" data-testid={testId}>
+      <progress max={total || undefined} value={total ? done : undefined} aria-label={what} />
+      <span className="muted small" role="status">
+        {progress ? `${formatBytes(done)} of ${formatBytes(total)} · ${progress.file}` : `${what}…`}
+      </span>
+      {cancel && (
+        <button type="button" className="secondary" onClick={cancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  )
+}
+
 /** "Pack for another machine": a model from the list, with its tokenizer and config, into a folder to carry (e.g. a USB disk). */
 export function PackModelPanel() {
   const list = useModelCatalog()
   const [model, setModel] = useState('')
   const [outDir, setOutDir] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [outcome, setOutcome] = useState<TransferOutcome | null>(null)
+  const { busy, outcome, progress, start, cancel } = useTransfer()
   const selectId = useId()
   // A cached model is named by its Hub id; a folder model by its path. The demo is built in.
   const packable = (list?.models ?? []).filter((entry) => !entry.isDemo && entry.path !== null)
@@ -36,12 +77,7 @@ export function PackModelPanel() {
         className="transfer-form"
         onSubmit={(event) => {
           event.preventDefault()
-          setBusy(true)
-          setOutcome(null)
-          void packModelRequested(model, outDir.trim()).then((result) => {
-            setOutcome(result)
-            setBusy(false)
-          })
+          start((follow) => packModelRequested(model, outDir.trim(), follow))
         }}
       >
         <label htmlFor={selectId}>Model to pack</label>
@@ -61,6 +97,7 @@ export function PackModelPanel() {
           {busy ? 'Packing…' : 'Pack the model'}
         </button>
       </form>
+      {busy && <TransferProgressBar progress={progress} cancel={cancel} what="Packing the model" testId="pack-model-progress" />}
       <Outcome outcome={outcome} testId="pack-model-message" />
     </section>
   )
@@ -71,8 +108,7 @@ export function AddModelFromDiskPanel() {
   const [folder, setFolder] = useState('')
   const [how, setHow] = useState<'cache' | 'in-place'>('cache')
   const [id, setId] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [outcome, setOutcome] = useState<TransferOutcome | null>(null)
+  const { busy, outcome, progress, start, cancel } = useTransfer()
   const idField = useId()
   return (
     <section className="panel" aria-labelledby="add-model-disk-title">
@@ -84,12 +120,7 @@ export function AddModelFromDiskPanel() {
         className="transfer-form"
         onSubmit={(event) => {
           event.preventDefault()
-          setBusy(true)
-          setOutcome(null)
-          void addModelFromDiskRequested(folder.trim(), how, id).then((result) => {
-            setOutcome(result)
-            setBusy(false)
-          })
+          start((follow) => addModelFromDiskRequested(folder.trim(), how, id, follow))
         }}
       >
         <FolderPathField label="Model folder to add" value={folder} onChange={setFolder} pickerTitle="The folder that holds the model" placeholder="/media/usb/my-model" disabled={busy} />
@@ -114,6 +145,7 @@ export function AddModelFromDiskPanel() {
           {busy ? 'Adding…' : 'Add the model'}
         </button>
       </form>
+      {busy && how === 'cache' && <TransferProgressBar progress={progress} cancel={cancel} what="Copying the model into the Hugging Face cache" testId="add-model-disk-progress" />}
       <Outcome outcome={outcome} testId="add-model-disk-message" />
     </section>
   )

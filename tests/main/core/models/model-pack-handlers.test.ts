@@ -10,6 +10,12 @@ import { writeSafetensors } from './write-safetensors'
 // the contract: models.pack and models.add-packed over model-pack.ts, with a two-tensor model.
 const configFixture = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/models/meta-llama--Llama-3.2-1B/config.json')
 
+/** The answer of a copy that finished (a cancelled one fails the test here). */
+function done<T extends { status: string }>(answer: T): Extract<T, { status: 'done' }> {
+  expect(answer.status).toBe('done')
+  return answer as Extract<T, { status: 'done' }>
+}
+
 let core: Core
 let home: string
 let cleanup: () => void
@@ -38,12 +44,12 @@ afterEach(() => {
 describe('models.pack and models.add-packed', () => {
   it('packs a model folder onto a "disk", adds it to the cache under an id, and the catalog lists it', async () => {
     const usb = path.join(home, 'usb', 'tiny-llama')
-    const packed = await core.handlers['models.pack']({ model: modelDir, outDir: usb })
+    const packed = done(await core.handlers['models.pack']({ model: modelDir, outDir: usb }))
     expect(packed).toMatchObject({ id: 'tiny-llama', dir: usb, files: 4 })
     expect(packed.bytes).toBe(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].reduce((sum, file) => sum + fs.statSync(path.join(modelDir, file)).size, 0))
     expect(fs.existsSync(path.join(usb, 'localtune-model.json'))).toBe(true)
 
-    const added = await core.handlers['models.add-packed']({ path: usb, id: 'acme/tiny-llama' })
+    const added = done(await core.handlers['models.add-packed']({ path: usb, id: 'acme/tiny-llama' }))
     expect(added.added.snapshotDir.startsWith(path.join(hfCache, 'models--acme--tiny-llama', 'snapshots'))).toBe(true)
     const listed = added.models.find((model) => model.id === 'acme/tiny-llama')
     expect(listed).toMatchObject({ source: 'hf-cache', problems: [] })

@@ -62,6 +62,9 @@ describe('models pack / models add', () => {
     const packed = await cli(['models', 'pack', 'acme/tiny-llama', '--out', packDir], { HF_HUB_CACHE: connectedCache })
     expect(packed.code, packed.err).toBe(0)
     expect(packed.out).toContain('Packed acme/tiny-llama: 4 files')
+    // The copy's progress on stderr (a line every 10% off a terminal), ending at the total.
+    const total = fs.readdirSync(packDir).filter((name) => name !== 'localtune-model.json').reduce((sum, name) => sum + fs.statSync(path.join(packDir, name)).size, 0)
+    expect(packed.err.split('\n').at(-1)).toBe(`copied ${(total / 1024).toFixed(0)} KiB / ${(total / 1024).toFixed(0)} KiB (tokenizer_config.json)`)
     // Real files, not links into another machine's blobs/.
     expect(fs.lstatSync(path.join(packDir, 'model.safetensors')).isFile()).toBe(true)
     const manifest = JSON.parse(fs.readFileSync(path.join(packDir, 'localtune-model.json'), 'utf8'))
@@ -75,6 +78,16 @@ describe('models pack / models add', () => {
     expect(entry).toMatchObject({ source: 'hf-cache', revision: commit })
     expect(entry.parameters?.total).toBe(64 * 16 + 16 * 16)
     expect(entry.problems).toEqual([])
+  })
+
+  it('stops on Ctrl+C, removing the partial pack and adding nothing', async () => {
+    const packDir = path.join(root, 'usb', 'tiny-llama')
+    const { io, err } = collectingIo()
+    const pressed = { ...cliContext({ HF_HUB_CACHE: connectedCache }, root, path.join(root, 'home')), interrupted: Promise.resolve() }
+    expect(await runCli(['models', 'pack', 'acme/tiny-llama', '--out', packDir], io, pressed)).toBe(130)
+    expect(err.join('\n')).toContain('Stopped: the partial pack was removed; the model is untouched.')
+    expect(fs.existsSync(path.join(root, 'usb'))).toBe(false)
+    expect(findCachedRepo(connectedCache, 'acme/tiny-llama')).toMatchObject({ revision: commit })
   })
 
   it('refuses a damaged copy and a truncated safetensors header, and adds nothing', async () => {
