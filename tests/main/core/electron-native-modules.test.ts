@@ -77,9 +77,10 @@ describe('Electron native modules', () => {
     fs.writeFileSync(target, 'not a shared library')
     // A start killed while making a build leaves its staging folder; a dead pid's is cleared.
     fs.mkdirSync(path.join(cacheDir, 'staging-999999999', 'better-sqlite3'), { recursive: true })
-    // Every download goes to a closed port: offline, deterministically.
+    // Every download goes to a closed port, and node-gyp's header cache is empty: offline, deterministically.
     const closed = 'http://127.0.0.1:9'
-    const env = { ...process.env, https_proxy: closed, HTTPS_PROXY: closed, http_proxy: closed, HTTP_PROXY: closed, npm_config_proxy: closed, npm_config_https_proxy: closed }
+    const proxies = { https_proxy: closed, HTTPS_PROXY: closed, http_proxy: closed, HTTP_PROXY: closed, npm_config_proxy: closed, npm_config_https_proxy: closed }
+    const env = { ...process.env, ...proxies, npm_config_devdir: tempDir() }
     const said: string[] = []
     const result = prepareElectronSqliteBinding({ appRoot, electronVersion, electronExecutable: process.execPath, cacheDir, env, say: (line) => said.push(line) })
     expect(result.ok).toBe(false)
