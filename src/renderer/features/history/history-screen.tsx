@@ -16,6 +16,7 @@ import { formatDuration, formatLoss, isLiveStatus, statusLabels } from '../runs/
 import { runChosen } from '../train/live-run-service'
 import { ComparePanel } from './compare-panel'
 import { DeleteRunDialog } from './delete-run-dialog'
+import { EstimateErrorCell } from './estimate-error-cell'
 import { compareRuns, loadHistory } from './history-service'
 import './history.css'
 
@@ -45,6 +46,7 @@ function RunRow({ run }: { run: RunSummary }) {
         {run.lastStep ?? 0}/{run.totalSteps ?? '?'}
       </td>
       <td className="numeric">{formatDuration(run.durationSeconds)}</td>
+      <EstimateErrorCell runId={run.id} />
       <td>{new Date(run.createdAt).toLocaleString()}</td>
       <td>
         <div className="button-row">
@@ -102,6 +104,9 @@ function ProjectGroup({ group }: { group: ProjectRuns }) {
                 </th>
                 <th scope="col" className="numeric">
                   Duration
+                </th>
+                <th scope="col" className="numeric">
+                  Estimate error
                 </th>
                 <th scope="col">Created</th>
                 <th scope="col">

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../../../shared/contract'
 import { invoke } from '../../api/client'
 import { runHistoryActions } from '../../stores/run-history-store'
+import { runEstimateErrorsActions } from '../../stores/run-estimate-errors-store'
 import { messageOf } from '../runs/run-labels'
 import { runForgotten } from '../train/live-run-service'
 
@@ -11,7 +12,8 @@ export async function loadHistory(): Promise<void> {
   const actions = runHistoryActions()
   actions.historyRequested()
   try {
-    const { projects } = await invoke('runs.projects', {})
+    const [{ projects }, errors] = await Promise.all([invoke('runs.projects', {}), invoke('estimate.run-errors', {})])
+    runEstimateErrorsActions().estimateErrorsLoaded(errors.runs)
     actions.historyLoaded(projects)
   } catch (error) {
     actions.historyLoadFailed(messageOf(error))
