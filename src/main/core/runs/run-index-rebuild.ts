@@ -2,11 +2,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { RunFailure, RunStatus } from '../../../shared/contract/runs'
 import { TINY_DEMO_MODEL_ID } from '../../../shared/run-config/run-config-schema'
-import type { ErrorEvent, FinishedEvent, RunEvent } from '../../../shared/run-events'
+import type { RunEvent } from '../../../shared/run-events'
 import { recordIndexRepair, type LocalTuneDatabase } from '../store/database'
 import { checkpointSteps, eventsFile, RunEventIngest } from './event-ingest'
 import { outputLogFile, outputTailLines } from './output-log'
 import { readRunConfigFile, runConfigFile, runsRoot } from './run-folder'
+import { lastAttemptEnd } from './run-outcome'
 import { liveStatuses, RunStore } from './run-store'
 
 /**
@@ -43,10 +44,7 @@ function fileSize(file: string): number | null {
 
 /** How the run ended, from its events alone: the last attempt's `finished`, else interrupted. */
 export function outcomeFromEvents(events: readonly RunEvent[], lastCheckpointStep: number | null, outputTail: string[]): { status: RunStatus; failure: RunFailure | null } {
-  const lastStarted = events.map((event) => event.type).lastIndexOf('started')
-  const attempt = events.slice(Math.max(0, lastStarted))
-  const finished = [...attempt].reverse().find((event): event is FinishedEvent => event.type === 'finished')
-  const error = [...attempt].reverse().find((event): event is ErrorEvent => event.type === 'error')
+  const { started, finished, error } = lastAttemptEnd(events)
   if (finished) {
     const failure =
       finished.status === 'failed'
@@ -55,7 +53,7 @@ export function outcomeFromEvents(events: readonly RunEvent[], lastCheckpointSte
     return { status: finished.status, failure }
   }
   const where =
-    lastStarted === -1
+    !started
       ? 'It had not started training.'
       : lastCheckpointStep === null
         ? 'No checkpoint was saved, so resuming starts again from step 0.'

@@ -1,6 +1,6 @@
 import os from 'node:os'
 import type { RunFailure, RunStatus } from '../../../shared/contract/runs'
-import type { ErrorEvent, FinishedEvent } from '../../../shared/run-events'
+import type { ErrorEvent, FinishedEvent, RunEvent } from '../../../shared/run-events'
 
 export interface AttemptFacts {
   exitCode: number | null
@@ -14,6 +14,20 @@ export interface AttemptFacts {
   stopTimeoutMs: number
   lastCheckpointStep: number | null
   outputTail: string[]
+}
+
+/**
+ * How the last attempt in an events file ended, as far as its events say: the events after its
+ * `started` (a resumed run appends attempts to one file), its last `finished` and `error`.
+ */
+export function lastAttemptEnd(events: readonly RunEvent[]): { started: boolean; finished: FinishedEvent | null; error: ErrorEvent | null } {
+  const lastStarted = events.map((event) => event.type).lastIndexOf('started')
+  const attempt = events.slice(Math.max(0, lastStarted)).reverse()
+  return {
+    started: lastStarted !== -1,
+    finished: attempt.find((event): event is FinishedEvent => event.type === 'finished') ?? null,
+    error: attempt.find((event): event is ErrorEvent => event.type === 'error') ?? null
+  }
 }
 
 export function signalName(signal: number | null): string | null {

@@ -1,8 +1,8 @@
 import path from 'node:path'
 import type { RunFailure, RunStatus } from '../../../shared/contract/runs'
-import type { ErrorEvent, FinishedEvent } from '../../../shared/run-events'
 import { checkpointSteps, eventsFile, type RunEventIngest } from './event-ingest'
 import { outputLogFile, outputTailLines } from './output-log'
+import { lastAttemptEnd } from './run-outcome'
 import type { RunRow, RunStore } from './run-store'
 import { runtimeAlive } from './run-summary'
 
@@ -24,10 +24,7 @@ export function recoverRun(deps: RunRecoveryDeps, row: RunRow): void {
   if (stillRunning && row.pid) process.kill(row.pid, 'SIGINT')
   const { events, rejected } = deps.ingest.rebuild(row.id, row.run_dir)
   for (const line of rejected) deps.warn(`Run ${row.id}: skipped an invalid line of ${eventsFile} (${line.problem}): ${line.line}`)
-  const lastStarted = events.map((event) => event.type).lastIndexOf('started')
-  const sinceStart = events.slice(Math.max(0, lastStarted))
-  const finished = [...sinceStart].reverse().find((event): event is FinishedEvent => event.type === 'finished')
-  const error = [...sinceStart].reverse().find((event): event is ErrorEvent => event.type === 'error')
+  const { finished, error } = lastAttemptEnd(events)
   const checkpoint = checkpointSteps(row.run_dir).at(-1) ?? null
   const outputTail = outputTailLines(path.join(row.run_dir, outputLogFile))
   let status: RunStatus = 'interrupted'
