@@ -10,8 +10,9 @@ import { runtimeRoute } from './runtime-route'
 function usePackageIndex(report: DoctorReport): PackageIndexStatus | null {
   const [asked, setAsked] = useState<PackageIndexStatus | null>(null)
   const reported = report.packageIndex
+  const waiting = runtimeRoute(report, reported).kind === 'checking'
   useEffect(() => {
-    if (reported && reported.status !== 'checking') return
+    if (!waiting) return
     let current = true
     invoke('system.package-index', {})
       .then((answer) => current && setAsked(answer))
@@ -19,8 +20,8 @@ function usePackageIndex(report: DoctorReport): PackageIndexStatus | null {
     return () => {
       current = false
     }
-  }, [reported?.status])
-  return reported && reported.status !== 'checking' ? reported : asked ?? reported
+  }, [waiting])
+  return waiting ? asked ?? reported : reported
 }
 
 const OfflineSteps = () => (
