@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { defineChannel, defineEventStream } from './define'
+import { riskyModelSettingSchema } from './risky-model-settings'
 import { estimateVerificationSchema, gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, runEstimateErrorSchema, tokenStatsSchema, verifyProgressSchema } from './estimate-schemas'
 import { deviceChoiceSchema, runFailureSchema, runSettingsSchema } from './runs'
 
@@ -107,7 +108,9 @@ export const estimateVerifyRequestSchema = z.object({
   device: deviceChoiceSchema,
   /** The memory the run may use on that device (the estimate's "available"); null: no limit. */
   memoryLimitBytes: z.number().positive().nullable().default(null),
-  steps: z.number().int().min(1).max(20).default(3)
+  steps: z.number().int().min(1).max(20).default(3),
+  /** The risky model settings the user confirmed (risky-model-settings.ts); others are refused. */
+  confirmedRisks: z.array(riskyModelSettingSchema).default([])
 })
 
 export const verifyChannels = {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { runConfigSchema, trainingMethodSchema } from '../run-config/run-config-schema'
 import { runEventSchema } from '../run-events'
 import { defineChannel, defineEventStream } from './define'
+import { riskyModelSettingSchema } from './risky-model-settings'
 
 /**
  * queued: waiting for its device (one job per GPU; the CPU counts as one device).
@@ -226,7 +227,9 @@ export const runsChannels = {
       validJsonl: z.string().min(1).nullable().default(null),
       device: deviceChoiceSchema.optional(),
       /** The dataset's name as the user knows it; defaults to the project's CSV name. */
-      datasetLabel: z.string().optional()
+      datasetLabel: z.string().optional(),
+      /** The risky model settings the user confirmed (risky-model-settings.ts); others are refused. */
+      confirmedRisks: z.array(riskyModelSettingSchema).default([])
     }),
     response: runSummarySchema
   }),

@@ -2,10 +2,10 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ContractHandlers } from '../../../shared/contract'
-import { unconfirmedRiskyModelSettings } from '../../../shared/contract/risky-model-settings'
 import { openDatasetIndex } from '../datasets/dataset-import'
 import { createDatasetRepository } from '../datasets/dataset-repository'
 import { exportTrainingData } from '../datasets/training-export'
+import { refuseUnconfirmedRiskySettings } from '../risky-settings-check'
 import { recordRunEstimate } from '../runs/run-estimate-errors'
 import { mergeParams, type RunSupervisor } from '../runs/run-supervisor'
 import type { LocalTuneDatabase } from '../store/database'
@@ -41,13 +41,7 @@ export function projectsHandlers(deps: { home: string; db: LocalTuneDatabase; ru
           { code: 'conflict', details: ['estimate.riskAccepted'] }
         )
       }
-      const unconfirmed = unconfirmedRiskyModelSettings(request.settings.model, request.confirmedRisks)
-      if (unconfirmed.length > 0) {
-        throw new UserFacingError(
-          `settings.model.${unconfirmed.join(' and settings.model.')} ${unconfirmed.length === 1 ? 'is' : 'are'} on but not confirmed. Switch ${unconfirmed.length === 1 ? 'it' : 'them'} on in the app, which says the risk and asks you first, or leave ${unconfirmed.length === 1 ? 'it' : 'them'} off.`,
-          { code: 'conflict', details: unconfirmed.map((setting) => `settings.model.${setting}`) }
-        )
-      }
+      refuseUnconfirmedRiskySettings(request.settings.model, request.confirmedRisks)
       if (request.settings.mode !== request.data.mapping.mode) {
         throw new UserFacingError(`The parameters are for ${request.settings.mode} mode but the data is mapped for ${request.data.mapping.mode} mode.`, {
           code: 'invalid_request',

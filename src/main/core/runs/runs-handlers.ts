@@ -1,6 +1,7 @@
 import type { ContractHandlers } from '../../../shared/contract'
 import type { runsChannels } from '../../../shared/contract/runs'
 import { openFolderWith, type DesktopHost } from '../host/desktop-host'
+import { refuseUnconfirmedRiskySettings } from '../risky-settings-check'
 import type { RunSupervisor } from './run-supervisor'
 
 export type RunsHandlers = Pick<ContractHandlers, keyof typeof runsChannels>
@@ -13,15 +14,17 @@ export function runsHandlers(runs: RunSupervisor, desktop: DesktopHost | null = 
     // Only a desktop host can open a file manager (host.capabilities says whether this one can).
     // The path comes from the run's row, never from the renderer.
     'runs.open-folder': async ({ runId }) => openFolderWith(desktop, runs.folderToShow(runId)),
-    'runs.start': async (request) =>
-      runs.startRun({
+    'runs.start': async (request) => {
+      refuseUnconfirmedRiskySettings(request.settings.model, request.confirmedRisks)
+      return runs.startRun({
         projectId: request.projectId,
         settings: request.settings,
         trainJsonl: request.trainJsonl,
         validJsonl: request.validJsonl,
         device: request.device,
         datasetLabel: request.datasetLabel
-      }),
+      })
+    },
     'runs.stop': async ({ runId, force }) => runs.stopRun(runId, { force }),
     'runs.resume': async ({ runId }) => runs.resumeRun(runId),
     'runs.run-again': async ({ runId, paramsPatch, method, device, merge }) =>
