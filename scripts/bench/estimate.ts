@@ -15,7 +15,11 @@
  * excluded, each with its reason printed; where an estimate is still possible it is shown for
  * information. Nothing here is tuned per row: every row goes through the same estimateVram.
  *
- * Options: --json (machine-readable results), --csv PATH (another measurements file).
+ * Then this project's own runs (--home DIR, default $LOCALTUNE_HOME): each run's peak and step
+ * time against the estimate it started with, from that home's database, beside the published rows
+ * and never mixed into their error figures.
+ *
+ * Options: --json (machine-readable results), --csv PATH (another measurements file), --home DIR.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -32,12 +36,14 @@ import { judgeFit } from '../../src/shared/estimator/verdict'
 import type { Verdict } from '../../src/shared/estimator/verdict'
 import type { VramEstimate } from '../../src/shared/estimator/vram'
 import { estimateVram } from '../../src/shared/estimator/vram'
+import { readHomeRunEstimateErrors } from '../../src/main/core/runs/run-estimate-errors'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    csv: { type: 'string', default: path.join(repoRoot, '..', 'shared', 'data', 'published-vram-measurements.csv') }
+    csv: { type: 'string', default: path.join(repoRoot, '..', 'shared', 'data', 'published-vram-measurements.csv') },
+    home: { type: 'string', default: process.env.LOCALTUNE_HOME }
   },
   strict: true
 })
@@ -324,8 +330,11 @@ const summary = {
   throughputInsideRange: `${throughput.filter((t) => t.inside).length}/${throughput.length}`
 }
 
+// ── This project's own runs: measured against the estimate each started with ──────────────────
+const ownRuns = values.home ? readHomeRunEstimateErrors(path.resolve(values.home)) : null
+
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ summary, results, throughput }, null, 2)}\n`)
+  process.stdout.write(`${JSON.stringify({ summary, results, throughput, ownRuns }, null, 2)}\n`)
 } else {
   const pct = (n: number | undefined): string => (n === undefined ? '' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}%`)
   const lines: string[] = []
@@ -353,5 +362,18 @@ if (values.json) {
   lines.push('Throughput (information only; the time estimate\'s tokens/s range from 15–65 % utilisation, QLoRA × 0.5–0.9):')
   for (const t of throughput) lines.push(`  ${t.id.padEnd(4)} ${t.model.slice(0, 14).padEnd(14)} ${t.gpu.padEnd(10)} measured ${String(Math.round(t.measured)).padStart(5)} tok/s, estimated ${Math.round(t.low)}–${Math.round(t.high)} ${t.inside ? 'inside' : 'OUTSIDE'}`)
   lines.push(`  ${summary.throughputInsideRange} measured throughputs fall inside the estimated range`)
+  lines.push('')
+  if (!values.home) lines.push("This project's own runs: give --home DIR (or set LOCALTUNE_HOME) to add the runs of a LocalTune home.")
+  else if (ownRuns === null) lines.push(`This project's own runs: ${values.home} has no localtune.db.`)
+  else {
+    const measuredPeaks = ownRuns.filter((run) => run.peakError !== null)
+    const measuredSteps = ownRuns.filter((run) => run.stepTimeError !== null)
+    lines.push(`This project's own runs (${values.home}): ${ownRuns.length} with a recorded estimate, ${measuredPeaks.length} with a measured peak, ${measuredSteps.length} with a measured step time`)
+    for (const run of ownRuns) {
+      const peak = run.peakError !== null ? `peak ${pct(run.peakError * 100)} (${run.peakKind})` : `peak not measured (${run.peakKind === 'process' ? 'CPU runs report no peak' : 'unfinished'})`
+      const step = run.stepTimeError !== null ? `step ${run.measuredSecondsPerStep?.toFixed(3)} s vs ${run.estimatedSecondsPerStep?.low.toFixed(3)}–${run.estimatedSecondsPerStep?.high.toFixed(3)} s ${run.stepTimeWithinRange ? 'inside' : 'OUTSIDE'}` : 'step time not compared'
+      lines.push(`  ${run.runId.padEnd(22)} ${run.deviceLabel.slice(0, 24).padEnd(24)} ${run.basis.padEnd(9)} ${peak}; ${step}`)
+    }
+  }
   process.stdout.write(`${lines.join('\n')}\n`)
 }

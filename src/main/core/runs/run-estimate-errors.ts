@@ -1,3 +1,6 @@
+import Database from 'better-sqlite3'
+import fs from 'node:fs'
+import path from 'node:path'
 import type { RunEstimateError } from '../../../shared/contract/estimate-schemas'
 import type { LocalTuneDatabase } from '../store/database'
 
@@ -102,4 +105,21 @@ export function readRunEstimateErrors(db: LocalTuneDatabase, options: { runIds?:
         stepTimeWithinRange: secondsPerStep !== null && low !== null && high !== null ? secondsPerStep >= low && secondsPerStep <= high : null
       }
     })
+}
+
+/**
+ * The same rows from a LocalTune home's database, opened read-only (the benchmark reads a home it
+ * does not own: nothing is migrated or written). Null when the home has no database; empty when
+ * its database predates run_estimates.
+ */
+export function readHomeRunEstimateErrors(home: string): RunEstimateError[] | null {
+  const file = path.join(home, 'localtune.db')
+  if (!fs.existsSync(file)) return null
+  const db = new Database(file, { readonly: true, fileMustExist: true })
+  try {
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'run_estimates'").get()
+    return table ? readRunEstimateErrors(db) : []
+  } finally {
+    db.close()
+  }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { readRunEstimateErrors, recordRunEstimate } from '../../../../src/main/core/runs/run-estimate-errors'
+import { readHomeRunEstimateErrors, readRunEstimateErrors, recordRunEstimate } from '../../../../src/main/core/runs/run-estimate-errors'
 import { openDatabase, type LocalTuneDatabase } from '../../../../src/main/core/store/database'
 import { makeTempHome } from '../../../helpers/temp-home'
 
@@ -8,11 +8,13 @@ describe('run estimate errors', () => {
   const cleanups: Array<() => void> = []
   afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()))
 
+  let home = ''
   function database(): LocalTuneDatabase {
     const temp = makeTempHome()
+    home = temp.home
     const db = openDatabase(temp.home)
     cleanups.push(() => {
-      db.close()
+      if (db.open) db.close()
       temp.cleanup()
     })
     return db
@@ -46,5 +48,16 @@ describe('run estimate errors', () => {
     expect(errors.map((row) => row.runId)).toEqual(['cpu-run'])
     expect(errors[0]).toMatchObject({ basis: 'estimated', peakKind: 'process', measuredPeakBytes: null, peakError: null, measuredSecondsPerStep: 0.5, estimatedSecondsPerStep: null, stepTimeError: null })
     expect(readRunEstimateErrors(db, { runIds: ['other'] })).toEqual([])
+  })
+
+  it("the benchmark reads a home's runs read-only, and says when a home has no database", () => {
+    const db = database()
+    run(db, 'gpu-run', '2026-12-01T10:00:00Z', 12e9, [0, 10, 13])
+    recordRunEstimate(db, 'gpu-run', { peakBytes: 11e9, deviceLabel: 'RTX 4090', details: { allocatedBytes: 10e9, device: { kind: 'gpu' }, time } })
+    db.close()
+    expect(readHomeRunEstimateErrors(home)?.map((row) => [row.runId, row.measuredPeakBytes])).toEqual([['gpu-run', 12e9]])
+    const empty = makeTempHome()
+    cleanups.push(empty.cleanup)
+    expect(readHomeRunEstimateErrors(empty.home)).toBeNull()
   })
 })
