@@ -1,10 +1,9 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { exportFormatSchema, ggufQuantSchema, type ExportFormat, type ExportRecord, type GgufQuant } from '../../../shared/contract/exports'
-import { createCore } from '../../core/create-core'
 import { UsageError, type CliCommand } from '../command'
 import { formatBytes } from '../../../shared/units'
-import { reportUserError } from '../user-error'
+import { withCore } from '../with-core'
 
 // Moves the cursor to the start of the line above and clears it, so the bar redraws in place.
 const overwritePreviousLine = '\x1b[1A\x1b[2K'
@@ -71,45 +70,43 @@ export const exportCommand: CliCommand = {
     const options: { format: ExportFormat; quant: GgufQuant; ollama: boolean; outDir?: string } = { format: format.data, quant: quant.data, ollama: !values['no-ollama'] }
     if (values.out !== undefined) options.outDir = path.resolve(ctx.cwd, values.out)
 
-    const core = createCore({ env: ctx.env, home: ctx.home })
-    let barShown = false
-    let lastMessage = ''
-    let lastQuarter = -1
-    const unsubscribe = core.events.subscribe((name, payload) => {
-      if (name !== 'exports.progress') return
-      const progress = payload as { runId: string; stage: string; message: string; fraction: number | null }
-      if (progress.runId !== runId) return
-      const text = progress.fraction === null ? progress.message : `${bar(progress.fraction)} ${progress.message}`
-      if (io.isTty) {
-        // The bar redraws in place until its stage is complete.
-        io.err(barShown ? `${overwritePreviousLine}${text}` : text)
-        barShown = progress.fraction !== null && progress.fraction < 1
-        return
+    return withCore(ctx, io, async (core) => {
+      let barShown = false
+      let lastMessage = ''
+      let lastQuarter = -1
+      const unsubscribe = core.events.subscribe((name, payload) => {
+        if (name !== 'exports.progress') return
+        const progress = payload as { runId: string; stage: string; message: string; fraction: number | null }
+        if (progress.runId !== runId) return
+        const text = progress.fraction === null ? progress.message : `${bar(progress.fraction)} ${progress.message}`
+        if (io.isTty) {
+          // The bar redraws in place until its stage is complete.
+          io.err(barShown ? `${overwritePreviousLine}${text}` : text)
+          barShown = progress.fraction !== null && progress.fraction < 1
+          return
+        }
+        // Into a file or a pipe: a line per message, and per quarter of a counted stage.
+        const quarter = progress.fraction === null ? -1 : Math.floor(progress.fraction * 4)
+        if (progress.message !== lastMessage || quarter !== lastQuarter) io.err(text)
+        lastMessage = progress.message
+        lastQuarter = quarter
+      })
+      try {
+        const plan = await core.handlers['exports.plan']({ runId, options: { ...options } })
+        if (plan.refusal) {
+          io.err(plan.refusal)
+          return 1
+        }
+        const free = plan.freeBytes === null ? 'unknown free space' : `${formatBytes(plan.freeBytes)} free`
+        io.err(`Export ${plan.format}${plan.quant ? ` ${plan.quant}` : ''} of run ${runId} to ${plan.outDir}: about ${formatBytes(plan.estimatedBytes)} (${free}).`)
+        if (plan.replaces.length > 0) io.err(`It replaces ${plan.replaces.length} file(s) there: ${plan.replaces.slice(0, 5).join(', ')}${plan.replaces.length > 5 ? ', …' : ''}.`)
+        const record = await core.handlers['exports.start']({ runId, options: { ...options } })
+        if (values.json) io.out(JSON.stringify(record, null, 2))
+        else io.out(describeExport(record).join('\n'))
+        return record.verification.status === 'same' || record.verification.status === 'close' ? 0 : 1
+      } finally {
+        unsubscribe()
       }
-      // Into a file or a pipe: a line per message, and per quarter of a counted stage.
-      const quarter = progress.fraction === null ? -1 : Math.floor(progress.fraction * 4)
-      if (progress.message !== lastMessage || quarter !== lastQuarter) io.err(text)
-      lastMessage = progress.message
-      lastQuarter = quarter
     })
-    try {
-      const plan = await core.handlers['exports.plan']({ runId, options: { ...options } })
-      if (plan.refusal) {
-        io.err(plan.refusal)
-        return 1
-      }
-      const free = plan.freeBytes === null ? 'unknown free space' : `${formatBytes(plan.freeBytes)} free`
-      io.err(`Export ${plan.format}${plan.quant ? ` ${plan.quant}` : ''} of run ${runId} to ${plan.outDir}: about ${formatBytes(plan.estimatedBytes)} (${free}).`)
-      if (plan.replaces.length > 0) io.err(`It replaces ${plan.replaces.length} file(s) there: ${plan.replaces.slice(0, 5).join(', ')}${plan.replaces.length > 5 ? ', …' : ''}.`)
-      const record = await core.handlers['exports.start']({ runId, options: { ...options } })
-      if (values.json) io.out(JSON.stringify(record, null, 2))
-      else io.out(describeExport(record).join('\n'))
-      return record.verification.status === 'same' || record.verification.status === 'close' ? 0 : 1
-    } catch (error) {
-      return reportUserError(error, io)
-    } finally {
-      unsubscribe()
-      core.close()
-    }
   }
 }
