@@ -128,6 +128,9 @@ class TrainingParams:
     """Pack several short examples into one sequence of max_length (no attention across examples)."""
     precision: str = "auto"
     """"auto" picks bf16 on GPUs that support it, else fp16 with loss scaling, and fp32 on the CPU."""
+    full_weights: str = "fp32"
+    """Full finetuning: "fp32" master weights under bf16/fp16 autocast, or pure "bf16" weights,
+    gradients and AdamW state (half the memory; updates below bf16's precision round away)."""
     attention: str = "auto"
     """Attention kernel: "auto" (SDPA where available), "sdpa", "eager" or "flash_attention_2"."""
     eval_every_steps: int = 50

@@ -265,15 +265,32 @@ class DataPosition:
 
 
 class BatchPlan:
-    """The order of training sequences: a fresh permutation per epoch, derived only from the seed
-    and the epoch number, so a resumed run can rebuild it from (epoch, index) alone."""
+    """The order of training sequences: a fresh permutation per epoch, derived only from the seed,
+    the epoch number and the sequences' lengths, so a resumed run can rebuild it from
+    (epoch, index) alone.
 
-    def __init__(self, n_sequences: int, micro_batch_size: int, accumulation: int, seed: int):
+    Worst case first: given the lengths, the first micro batch of the run holds the longest
+    sequences (the rest of epoch 0 keeps its shuffled order), so a batch that does not fit in
+    memory fails at step 1, not hours in when the longest examples come up."""
+
+    def __init__(self, n_sequences: int, micro_batch_size: int, accumulation: int, seed: int,
+                 lengths: Optional[Sequence[int]] = None):
+        if lengths is not None and len(lengths) != n_sequences:
+            raise ValueError(f"BatchPlan: {len(lengths)} lengths for {n_sequences} sequences")
         self.n = n_sequences
         self.micro_batch_size = micro_batch_size
         self.accumulation = accumulation
         self.seed = seed
+        self.lengths = list(lengths) if lengths is not None else None
         self._orders: dict = {}
+
+    def longest_batch(self) -> List[int]:
+        """Indices of the longest micro batch: the micro_batch_size longest sequences (earlier
+        ones first among equal lengths); [] without lengths."""
+        if self.lengths is None:
+            return []
+        by_length = sorted(range(self.n), key=lambda i: (-self.lengths[i], i))
+        return by_length[:self.micro_batch_size]
 
     @property
     def steps_per_epoch(self) -> int:
@@ -283,7 +300,12 @@ class BatchPlan:
     def order(self, epoch: int) -> List[int]:
         if epoch not in self._orders:
             generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-            self._orders = {epoch: torch.randperm(self.n, generator=generator).tolist()}
+            order = torch.randperm(self.n, generator=generator).tolist()
+            if epoch == 0 and self.lengths is not None:
+                first = self.longest_batch()
+                chosen = set(first)
+                order = first + [i for i in order if i not in chosen]
+            self._orders = {epoch: order}
         return self._orders[epoch]
 
     def next_step(self, position: DataPosition) -> Tuple[List[List[int]], DataPosition]:

@@ -49,7 +49,11 @@ def cuda_bf16_supported(index: int = 0) -> bool:
     return major >= 8
 
 
-def choose_compute(requested: str, prefer_cuda: bool = True) -> Compute:
+def choose_compute(requested: str, prefer_cuda: bool = True, full_weights: str = "fp32") -> Compute:
+    """`full_weights="bf16"` (pure bf16 full finetuning, see config.TrainingParams) computes in
+    bf16 wherever it runs, the CPU included: its weights are bf16, so nothing else fits them."""
+    if full_weights == "bf16":
+        return _pure_bf16_compute(requested, prefer_cuda)
     if prefer_cuda and torch.cuda.is_available():
         device = torch.device("cuda:0")
         label = f"cuda:0 ({torch.cuda.get_device_name(0)})"
@@ -73,6 +77,23 @@ def choose_compute(requested: str, prefer_cuda: bool = True) -> Compute:
                           "If this computer has an NVIDIA GPU, install a CUDA build of PyTorch "
                           "(the app's runtime setup does this) and check the driver with nvidia-smi."])
     return Compute(torch.device("cpu"), "fp32", "cpu")
+
+
+def _pure_bf16_compute(requested: str, prefer_cuda: bool) -> Compute:
+    if requested in ("fp16", "fp32"):
+        raise RunFailure("config", f"full_weights bf16 keeps the weights in bf16 and computes in bf16, but precision "
+                         f"is {requested}.",
+                         ["Set precision to \"auto\" or \"bf16\" to keep pure bf16 weights.",
+                          f"Or set full_weights to \"fp32\" for fp32 master weights with {requested} compute."])
+    if prefer_cuda and torch.cuda.is_available():
+        if not cuda_bf16_supported(0):
+            major, minor = torch.cuda.get_device_capability(0)
+            raise RunFailure("unsupported_precision",
+                             f"full_weights bf16 needs bfloat16, which {torch.cuda.get_device_name(0)} (compute "
+                             f"capability {major}.{minor}) does not support; it needs an Ampere (8.0) or newer GPU.",
+                             ["Set full_weights to \"fp32\" (fp32 master weights with fp16 compute work on this GPU)."])
+        return Compute(torch.device("cuda:0"), "bf16", f"cuda:0 ({torch.cuda.get_device_name(0)})")
+    return Compute(torch.device("cpu"), "bf16", "cpu")
 
 
 def gpu_memory(compute: Compute) -> dict:

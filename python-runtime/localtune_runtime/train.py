@@ -20,18 +20,18 @@ from pathlib import Path
 from typing import List, Optional
 
 import torch
-import torch.nn.functional as F
 
 from .backends import create_backend
 from .backends.base import parameter_counts
 from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, latest_checkpoint, load_checkpoint,
                           save_checkpoint)
 from .config import FINAL_DIR, ConfigError, RunConfig, load_run_config, peek_run_identity
-from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate,
+from .data import (BatchPlan, DataPosition, DataSummary, as_sequences, collate,
                    read_records, tokenize_records)
 from .events import EVENTS_FILE, EventLog
 from .failures import (RunFailure, config_failure, describe_disk_error, describe_out_of_memory, ensure_free_space,
                        is_disk_error, is_out_of_memory)
+from .loss import token_loss_sum
 from .model_card import TrainingOutcome, write_model_card
 from .precision import choose_compute, gpu_memory, peak_memory
 from .runtime_lock import lock_for_started_event
@@ -115,7 +115,8 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                           f"Or delete {checkpoints_dir} to start from scratch."])
     if resume and latest is None:
         warn("resume", "--resume was given but there is no checkpoint yet; starting from step 0.")
-    compute = choose_compute(params.precision, prefer_cuda)
+    pure_bf16 = config.method == "full" and params.full_weights == "bf16" and not config.model.is_tiny_demo
+    compute = choose_compute(params.precision, prefer_cuda, "bf16" if pure_bf16 else "fp32")
     random.seed(params.seed)
     torch.manual_seed(params.seed)
 
@@ -124,6 +125,9 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     if backend.demo:
         from .backends.tiny_demo import DEMO_NOTICE
         terminal.say(DEMO_NOTICE)
+        if params.full_weights == "bf16" and config.method == "full":
+            warn("precision", "full_weights bf16 applies to Hugging Face models; the tiny demo model trains "
+                 "fp32 weights.")
     terminal.say(f"Loading the tokenizer of {config.model.id}")
     tokenizer = backend.load_tokenizer()
 
@@ -139,7 +143,10 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
         if not valid_examples:
             warn("data", f"{config.data.valid} has no usable examples; training goes on without evaluation.")
         valid_set = as_sequences(valid_examples, params.max_length, params.packing)
-    plan = BatchPlan(len(train_set), params.micro_batch_size, params.gradient_accumulation_steps, params.seed)
+    # Worst case first: the run's first micro batch is its longest, so running out of memory
+    # shows at step 1 with its advice rather than when the longest examples come up.
+    plan = BatchPlan(len(train_set), params.micro_batch_size, params.gradient_accumulation_steps, params.seed,
+                     lengths=[len(s.input_ids) for s in train_set])
     total_steps = params.max_steps or params.epochs * plan.steps_per_epoch
     terminal.say(f"Data: {train_summary.examples} training examples ({train_summary.tokens:,} tokens), "
                  f"{valid_summary.examples if valid_summary else 0} validation examples; {total_steps} steps")
@@ -159,7 +166,8 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                 "warmup_steps": params.warmup_steps, "total_steps": total_steps}
     fingerprint = {"sequences": len(train_set), "micro_batch_size": params.micro_batch_size,
                    "gradient_accumulation_steps": params.gradient_accumulation_steps,
-                   "seed": params.seed, "method": config.method, "total_steps": total_steps}
+                   "seed": params.seed, "method": config.method, "total_steps": total_steps,
+                   "longest_first": True}
 
     # ---- 6. resume -----------------------------------------------------------------------------
     step, position, history, resumed_from = 0, DataPosition(), TrainHistory(), None
@@ -332,11 +340,16 @@ def _adamw(named_parameters, learning_rate: float, weight_decay: float, on_cuda:
     return torch.optim.AdamW(groups, lr=learning_rate, betas=(0.9, 0.999), eps=1e-8, **kwargs)
 
 
-def _token_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Sum of next-token cross entropy over the tokens whose label is not IGNORE, in fp32."""
-    vocab = logits.size(-1)
-    return F.cross_entropy(logits[:, :-1].reshape(-1, vocab).float(), labels[:, 1:].reshape(-1),
-                           ignore_index=IGNORE, reduction="sum")
+def _loss_sum(backend, batch) -> torch.Tensor:
+    """The batch's summed token loss. A backend that offers `loss_inputs` hands over hidden states
+    and its output layer, so the loss never holds the batch's logits (localtune_runtime.loss);
+    otherwise the loss chunks the logits the model returns."""
+    loss_inputs = getattr(backend, "loss_inputs", None)
+    if loss_inputs is not None:
+        outputs, head = loss_inputs(batch)
+    else:
+        outputs, head = backend.logits(batch), None
+    return token_loss_sum(outputs, batch.labels, head)
 
 
 def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Parameter],
@@ -351,8 +364,7 @@ def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Pa
     for batch in batches:
         batch.to(compute.device)
         with compute.autocast():
-            logits = backend.logits(batch)
-        loss = _token_loss_sum(logits, batch.labels) / targets
+            loss = _loss_sum(backend, batch) / targets
         (scaler.scale(loss) if scaler is not None else loss).backward()
         step_loss += loss.item()
     if scaler is not None:
@@ -374,8 +386,7 @@ def _evaluate(backend, compute, sequences, batch_size: int, pad_id: int, packed:
         for start in range(0, len(sequences), batch_size):
             batch = collate(sequences[start:start + batch_size], pad_id, packed).to(compute.device)
             with compute.autocast():
-                logits = backend.logits(batch)
-            loss_sum += float(_token_loss_sum(logits, batch.labels))
+                loss_sum += float(_loss_sum(backend, batch))
             targets += batch.n_targets
     backend.model.train()
     return loss_sum / max(1, targets)

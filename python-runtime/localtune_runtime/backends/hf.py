@@ -7,7 +7,7 @@ package checks, model folder checks, pad token, attention choice) works without 
 Written against transformers 5.x (`dtype=`, `attn_implementation=`) and peft 0.20.
 Precision: LoRA keeps the frozen base in the compute dtype (bf16/fp16) with fp32 adapters; full
 finetuning keeps fp32 master weights and computes under autocast (fp16 needs fp32 weights for
-GradScaler); QLoRA loads the base in NF4 with double quantization and bf16 (or fp16) compute.
+GradScaler), or with params.full_weights "bf16" keeps bf16 weights and AdamW state; QLoRA loads the base in NF4 with double quantization and bf16 (or fp16) compute.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ from ..data import Batch
 from ..failures import RunFailure, is_out_of_memory, missing_package_failure
 from .base import FinalOutputs, Warn
 from .hf_tokenizer import HFTokenizer
+
+# Architectures whose causal-LM forward is `logits = lm_head(decoder(...).last_hidden_state)`
+# with nothing after it (no logit scaling or soft-capping), checked in their transformers 5
+# modeling files; the loss may then apply lm_head itself.
+PLAIN_OUTPUT_LAYER = frozenset({"llama", "mistral", "qwen2", "qwen3", "phi3"})
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.safetensors.index.json", "*.bin.index.json", "*.pt", "*.pth")
 
@@ -231,7 +236,9 @@ class HFBackend:
         elif self.method == "lora":
             kwargs["dtype"] = self.compute.dtype
         else:
-            kwargs["dtype"] = torch.float32
+            # fp32 master weights (autocast computes in bf16/fp16), or pure bf16 weights whose
+            # AdamW state is then bf16 too (torch makes the state in the parameter's dtype).
+            kwargs["dtype"] = torch.bfloat16 if self.params.full_weights == "bf16" else torch.float32
         return kwargs
 
     def _load_base_model(self):
@@ -286,6 +293,20 @@ class HFBackend:
         else:
             output = self.model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False)
         return output.logits
+
+    def loss_inputs(self, batch: Batch):
+        """(hidden states, output layer) for architectures whose logits are exactly
+        `lm_head(hidden)`, so the loss projects only the tokens that carry a label, a chunk at a
+        time (localtune_runtime.loss); (logits, None) for any other architecture."""
+        causal = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        if getattr(causal.config, "model_type", None) not in PLAIN_OUTPUT_LAYER:
+            return self.logits(batch), None
+        decoder = causal.get_decoder()
+        if batch.packed:
+            output = decoder(input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False)
+        else:
+            output = decoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False)
+        return output.last_hidden_state, causal.get_output_embeddings()
 
     def named_trainable_parameters(self):
         return [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]

@@ -10,7 +10,7 @@ import { fieldsFromParams, type ManualFields, type NumericFieldKey } from '../fe
 
 export type ParametersMode = 'auto' | 'manual'
 
-type ChoiceField = 'method' | 'precision' | 'scheduler' | 'gradient_checkpointing' | 'packing' | 'lora_target_modules'
+type ChoiceField = 'method' | 'precision' | 'full_weights' | 'scheduler' | 'gradient_checkpointing' | 'packing' | 'lora_target_modules'
 
 interface ParametersState {
   mode: ParametersMode

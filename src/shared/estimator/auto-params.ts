@@ -175,6 +175,8 @@ export function chooseAutoParameters(input: AutoParametersInput): AutoParameters
 
   const params: TrainingParams = {
     precision: p.precision,
+    // Auto keeps fp32 master weights: pure bf16 trades update precision for memory, the user's call.
+    full_weights: 'fp32',
     max_length: p.max_length,
     micro_batch_size: p.micro_batch_size,
     gradient_accumulation_steps: p.gradient_accumulation_steps,

@@ -37,8 +37,11 @@ export interface TrainingStack {
    *   CEWithChunkedOutputLoss).
    * - "chunked": cross-entropy over chunks in the compute dtype: the log-softmax output is
    *   kept in the compute dtype too (LitGPT's chunked_cross_entropy on bf16 logits).
+   * - "hidden-chunked": the loss applies lm_head itself to at most LOSS_CHUNK_TOKENS labelled
+   *   tokens at a time and recomputes each chunk in backward, so no logits outlive their chunk
+   *   (LocalTune's runtime: python-runtime/localtune_runtime/loss.py).
    */
-  loss: 'fp32-upcast' | 'fp32-logits-kept' | 'fp32-logits-freed' | 'chunked-fp32' | 'chunked'
+  loss: 'fp32-upcast' | 'fp32-logits-kept' | 'fp32-logits-freed' | 'chunked-fp32' | 'chunked' | 'hidden-chunked'
   /** QLoRA: quantise the NF4 block scales again (bitsandbytes bnb_4bit_use_double_quant). */
   doubleQuant: boolean
   /**
@@ -72,12 +75,15 @@ export interface TrainingStack {
   meanSavesInput: boolean
 }
 
+/** Tokens per cross-entropy chunk in LocalTune's runtime (LOSS_CHUNK_TOKENS in python-runtime/localtune_runtime/loss.py). */
+export const LOSS_CHUNK_TOKENS = 1024
+
 /**
  * LocalTune's runtime (python-runtime/localtune_runtime/backends/hf.py and train.py): forward
  * under autocast; full finetuning with fp32 master weights; LoRA with the base in the compute
  * dtype and PEFT's fp32 adapters; QLoRA as NF4 with double quantisation after
  * prepare_model_for_kbit_training (unquantised layers in fp32); fused torch AdamW; the loss
- * upcasts the logits to fp32.
+ * projects hidden states to fp32 logits one chunk of labelled tokens at a time.
  */
 export const localTuneStack: TrainingStack = {
   optimizer: 'adamw',
@@ -86,7 +92,7 @@ export const localTuneStack: TrainingStack = {
   fullFinetuneWeights: 'fp32',
   loraBaseWeights: 'compute',
   loraAdapterDtype: 'fp32',
-  loss: 'fp32-upcast',
+  loss: 'hidden-chunked',
   doubleQuant: true,
   unquantizedDtype: 'fp32',
   int8Base: false,

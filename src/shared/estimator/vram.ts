@@ -5,7 +5,7 @@ import type { ModelArchitecture } from './model-architecture'
 import { blockLinears, countParameters } from './model-layers'
 import type { AttentionImplementation, EstimateParams, ResolvedPrecision, TrainingPrecision } from './training-params'
 import type { TrainingStack } from './training-stack'
-import { localTuneStack } from './training-stack'
+import { LOSS_CHUNK_TOKENS, localTuneStack } from './training-stack'
 import { formatGiB } from '../units'
 
 /**
@@ -118,11 +118,15 @@ function count(n: number): string {
 }
 
 export function estimateVram(input: VramInput): VramEstimate {
-  const stack: TrainingStack = { ...localTuneStack, ...input.stack }
   const { model, params } = input
+  // Pure bf16 full finetuning: bf16 weights, gradients and AdamW state, computed in bf16 on any
+  // device (the runtime's choose_compute), so no fp32 master weights and no autocast copies.
+  const pureBf16 = params.method === 'full' && params.full_weights === 'bf16'
+  const stack: TrainingStack = { ...localTuneStack, ...(pureBf16 ? { fullFinetuneWeights: 'compute' as const } : {}), ...input.stack }
   const notes: string[] = []
-  const precision = resolvePrecision(params.precision, input.device, input.bf16Supported)
-  if (precision === 'bf16' && input.bf16Supported === false) notes.push('This GPU has no bf16 support; choose fp16 or "auto".')
+  const precision = pureBf16 ? 'bf16' : resolvePrecision(params.precision, input.device, input.bf16Supported)
+  if (pureBf16 && input.device === 'gpu' && input.bf16Supported === false) notes.push('Pure bf16 weights (full_weights "bf16") need a GPU with bf16; choose fp32 master weights.')
+  if (!pureBf16 && precision === 'bf16' && input.bf16Supported === false) notes.push('This GPU has no bf16 support; choose fp16 or "auto".')
   const c = bytesOf[precision]
   const autocast = stack.autocast && c < 4
   const method = params.method
@@ -228,7 +232,10 @@ export function estimateVram(input: VramInput): VramEstimate {
   //   gradient, the gradient it produces) → 12 bytes;
   // - chunked-fp32: one fp32 log-softmax output per logit → 4 bytes (chunks are freed as the
   //   backward goes); chunked in the compute dtype → c bytes.
+  // - hidden-chunked: nothing is kept; one chunk of at most LOSS_CHUNK_TOKENS tokens is
+  //   recomputed at a time: its compute-dtype logits (none extra in fp32) + the same 12 bytes.
   const logitParts: Record<TrainingStack['loss'], { kept: number; atLossBackward: number }> = {
+    'hidden-chunked': { kept: 0, atLossBackward: (c < 4 ? c : 0) + 12 },
     'fp32-upcast': { kept: c, atLossBackward: 12 },
     'fp32-logits-kept': { kept: 4, atLossBackward: 12 },
     'fp32-logits-freed': { kept: 0, atLossBackward: 12 },
@@ -237,8 +244,9 @@ export function estimateVram(input: VramInput): VramEstimate {
   }
   const { kept: logitKeptBytes, atLossBackward: logitExtraBytes } = logitParts[stack.loss]
   const logitBytes = logitKeptBytes + logitExtraBytes
-  const logitsKept = tokens * model.vocabSize * logitKeptBytes
-  const logitsExtra = tokens * model.vocabSize * logitExtraBytes
+  const lossTokens = stack.loss === 'hidden-chunked' ? Math.min(tokens, LOSS_CHUNK_TOKENS) : tokens
+  const logitsKept = lossTokens * model.vocabSize * logitKeptBytes
+  const logitsExtra = lossTokens * model.vocabSize * logitExtraBytes
   // Full finetuning: lm_head's weight gradient is created at the very start of backward.
   const lmHeadGradAtPeak = trainBase && params.gradient_accumulation_steps <= 1 ? lmHeadParams * trainableBytes : 0
 
@@ -280,7 +288,7 @@ export function estimateVram(input: VramInput): VramEstimate {
       ? `checkpointing: ${L} block inputs × ${act.checkpointPerLayer} B × ${tokens} tokens${logitsWin ? '' : ` + one recomputed block (${Math.round(act.perLayer)} B/token)`}`
       : `${L} blocks × ${Math.round(act.perLayer)} B/token × ${tokens} tokens (${params.micro_batch_size} × ${sequenceLength})`)
     const logitPart = logitsKept + (logitsWin ? logitsExtra : 0)
-    add('logitsAndLoss', 'Logits and loss', logitPart, `${tokens} tokens × ${model.vocabSize} vocab × ${logitsWin ? logitBytes : logitKeptBytes} B (${logitsWin ? stack.loss : 'logits kept during backward'})`)
+    add('logitsAndLoss', 'Logits and loss', logitPart, `${lossTokens} tokens × ${model.vocabSize} vocab × ${logitsWin ? logitBytes : logitKeptBytes} B (${logitsWin ? stack.loss : 'logits kept during backward'}${lossTokens < tokens ? `, one chunk of the ${tokens} tokens at a time` : ''})`)
     const work = logitsWin ? 0 : blockWorkspace
     add('workspace', 'Temporaries', work, `one block's backward gradients${dequantBuffer > 0 ? ' + one dequantised Linear weight' : ''}`)
     dynamic = activationBytes + logitPart + work

@@ -21,6 +21,14 @@ export const trainingModeSchema = z.enum(['chat', 'generic'])
 export const schedulerSchema = z.enum(['linear', 'cosine', 'constant'])
 export const precisionSchema = z.enum(['auto', 'bf16', 'fp16', 'fp32'])
 export const attentionSchema = z.enum(['auto', 'sdpa', 'eager', 'flash_attention_2'])
+/**
+ * Full finetuning's weights: "fp32" master weights with bf16/fp16 compute under autocast
+ * (4 B weights + 8 B AdamW state per parameter), or pure "bf16": weights, gradients and AdamW
+ * state in bf16 (half of that), as transformers.Trainer trains a model loaded in bf16. The cost:
+ * an update smaller than about 1/256 of a weight rounds away, so long runs at low learning rates
+ * can stall. LoRA and QLoRA ignore it (their adapters stay fp32).
+ */
+export const fullWeightsSchema = z.enum(['fp32', 'bf16'])
 
 export type TrainingMethod = z.infer<typeof trainingMethodSchema>
 export type TrainingMode = z.infer<typeof trainingModeSchema>
@@ -67,6 +75,7 @@ export const trainingParamsSchema = z.strictObject({
   gradient_checkpointing: z.boolean(),
   packing: z.boolean(),
   precision: precisionSchema,
+  full_weights: fullWeightsSchema,
   attention: attentionSchema,
   eval_every_steps: z.int().min(1),
   save_every_steps: z.int().min(1),
@@ -93,6 +102,7 @@ export const defaultTrainingParams: TrainingParams = {
   gradient_checkpointing: false,
   packing: false,
   precision: 'auto',
+  full_weights: 'fp32',
   attention: 'auto',
   eval_every_steps: 50,
   save_every_steps: 100,

@@ -56,9 +56,23 @@ describe('estimateVram: the breakdown adds up', () => {
     expect(result.trainableParameters).toBe(adapterParams)
   })
 
-  it('keeps the logits of every token: tokens × vocab × (2 B logits + 12 B of fp32 log-softmax work)', () => {
-    const result = estimate({ max_length: 512, micro_batch_size: 2 })
-    expect(term(result, 'logitsAndLoss')).toBe(2 * 512 * 128256 * 14)
+  it('LocalTune\'s loss holds one chunk of at most 1024 tokens: chunk × vocab × (2 B logits + 12 B of fp32 log-softmax work)', () => {
+    expect(term(estimate({ max_length: 512, micro_batch_size: 2 }), 'logitsAndLoss')).toBe(1024 * 128256 * 14)
+    expect(term(estimate({ max_length: 2048, micro_batch_size: 4 }), 'logitsAndLoss')).toBe(1024 * 128256 * 14)
+    expect(term(estimate({ max_length: 300, micro_batch_size: 1 }), 'logitsAndLoss')).toBe(300 * 128256 * 14)
+    // fp32 compute: the logits are fp32 already, no extra copy
+    expect(term(estimate({ max_length: 2048, micro_batch_size: 4, precision: 'fp32' }), 'logitsAndLoss')).toBe(1024 * 128256 * 12)
+  })
+
+  it('the chunked loss cuts the logits term of a large vocabulary to one chunk (Qwen2.5, 2048 × 4)', () => {
+    const qwen = model('Qwen--Qwen2.5-1.5B-Instruct')
+    const run = (stack: VramInput['stack']) => estimateVram({ model: qwen, params: { ...base, max_length: 2048, micro_batch_size: 4 }, device: 'gpu', bf16Supported: true, stack })
+    const before = term(run({ loss: 'fp32-upcast' }), 'logitsAndLoss')
+    const after = term(run({}), 'logitsAndLoss')
+    expect(before).toBe(2048 * 4 * 151936 * 14)
+    expect(after).toBe(1024 * 151936 * 14)
+    expect(before / 2 ** 30).toBeGreaterThan(16)
+    expect(after / 2 ** 30).toBeLessThan(2.1)
   })
 
   it('saves per token and block what autograd keeps (hand-computed for LoRA q,v on Llama-3.2-1B under autocast)', () => {
@@ -147,6 +161,21 @@ describe('estimateVram: each parameter moves memory the way the physics says', (
     const lora = estimate({ micro_batch_size: 4 }, { stack: pure })
     const full = estimate({ micro_batch_size: 4, method: 'full' }, { stack: pure })
     expect(term(full, 'activations')).toBeGreaterThan(term(lora, 'activations'))
+  })
+
+  it('pure bf16 full finetuning (full_weights "bf16"): 2 + 2 + 4 B per parameter, no autocast copies, bf16 even on the CPU', () => {
+    const params = countParameters(llama1b)
+    for (const device of ['gpu', 'cpu'] as const) {
+      const result = estimate({ method: 'full', gradient_accumulation_steps: 4, full_weights: 'bf16' }, { device })
+      expect(result.precision).toBe('bf16')
+      expect(term(result, 'weights')).toBe(params.total * 2)
+      expect(term(result, 'gradients')).toBe(params.total * 2)
+      expect(term(result, 'optimizerState')).toBe(params.total * 4)
+      expect(term(result, 'autocastWeightCopies')).toBe(0)
+    }
+    // LoRA ignores it
+    expect(estimate({ full_weights: 'bf16' }).allocatedBytes).toBe(estimate({}).allocatedBytes)
+    expect(estimate({ method: 'full', full_weights: 'bf16' }, { bf16Supported: false }).notes.join(' ')).toContain('need a GPU with bf16')
   })
 
   it('full finetuning in LocalTune keeps fp32 master weights: 4 + 4 + 8 B per parameter, plus bf16 copies under autocast', () => {

@@ -29,6 +29,8 @@ export type NumericFieldKey = (typeof numericFieldKeys)[number]
 export interface ManualFields {
   method: TrainingMethod
   precision: TrainingParams['precision']
+  /** Full finetuning: fp32 master weights or pure bf16 weights and optimizer state. */
+  full_weights: TrainingParams['full_weights']
   scheduler: TrainingParams['scheduler']
   gradient_checkpointing: boolean
   packing: boolean
@@ -39,11 +41,12 @@ export interface ManualFields {
   base: TrainingParams
 }
 
-export type ManualFieldKey = NumericFieldKey | 'method' | 'precision' | 'scheduler' | 'lora_target_modules'
+export type ManualFieldKey = NumericFieldKey | 'method' | 'precision' | 'full_weights' | 'scheduler' | 'lora_target_modules'
 
 export const fieldLabels: Record<ManualFieldKey, string> = {
   method: 'Method',
   precision: 'Precision',
+  full_weights: 'Full finetuning weights',
   scheduler: 'Learning rate schedule',
   max_length: 'Max length (tokens)',
   micro_batch_size: 'Micro batch size',
@@ -68,6 +71,7 @@ export function fieldsFromParams(method: TrainingMethod, params: TrainingParams)
   return {
     method,
     precision: params.precision,
+    full_weights: params.full_weights,
     scheduler: params.scheduler,
     gradient_checkpointing: params.gradient_checkpointing,
     packing: params.packing,
@@ -167,6 +171,17 @@ export function parseManualFields(fields: ManualFields, context: ManualContext):
     }
   }
 
+  // Pure bf16 weights compute in bf16 (the runtime's choose_compute refuses anything else).
+  if (fields.method === 'full' && fields.full_weights === 'bf16') {
+    if (context.demo) {
+      errors.full_weights ??= `${fieldLabels.full_weights}: the tiny demo model trains fp32 weights; pure bf16 applies to Hugging Face models.`
+    } else if (fields.precision === 'fp16' || fields.precision === 'fp32') {
+      errors.full_weights ??= `${fieldLabels.full_weights}: pure bf16 weights compute in bf16; set Precision to auto or bf16, or choose fp32 master weights.`
+    } else if (context.device?.kind === 'gpu' && context.device.bf16Supported === false) {
+      errors.full_weights ??= `${fieldLabels.full_weights}: ${context.device.label} has no bf16; choose fp32 master weights.`
+    }
+  }
+
   const names = fields.lora_target_modules
     .split(',')
     .map((name) => name.trim())
@@ -208,6 +223,7 @@ export function parseManualFields(fields: ManualFields, context: ManualContext):
     gradient_checkpointing: fields.gradient_checkpointing,
     packing: fields.packing,
     precision: fields.precision,
+    full_weights: fields.full_weights,
     eval_every_steps: number('eval_every_steps'),
     save_every_steps: number('save_every_steps'),
     seed: number('seed')
@@ -220,6 +236,7 @@ export function estimateParamsOf(method: TrainingMethod, params: TrainingParams)
   return {
     method,
     precision: params.precision,
+    full_weights: params.full_weights,
     max_length: params.max_length,
     micro_batch_size: params.micro_batch_size,
     gradient_accumulation_steps: params.gradient_accumulation_steps,

@@ -124,6 +124,19 @@ export function ManualForm({ fields, errors, devices, deviceKey }: { fields: Man
             errors={errors}
             onChange={(value) => choiceEdited('precision', value)}
           />
+          {fields.method === 'full' && (
+            <SelectField
+              field="full_weights"
+              label={fieldLabels.full_weights}
+              value={fields.full_weights}
+              options={[
+                { value: 'fp32', label: 'fp32 master weights (safest updates; 16 B per parameter with AdamW)' },
+                { value: 'bf16', label: 'pure bf16 (half the memory; updates under ~1/256 of a weight round away)' }
+              ]}
+              errors={errors}
+              onChange={(value) => choiceEdited('full_weights', value)}
+            />
+          )}
         </fieldset>
         <fieldset>
           <legend>Batches and length</legend>

@@ -38,6 +38,20 @@ describe('manual parameters', () => {
     expect(!turing.ok && turing.errors.precision).toContain('has no bf16')
   })
 
+  it('offers pure bf16 full finetuning where it computes in bf16', () => {
+    const llama = { model: tinyDemoArchitecture, demo: false, device: { kind: 'gpu' as const, label: 'GPU 0: RTX 4090', bf16Supported: true } }
+    const pure = parseManualFields(edited({}, { method: 'full', full_weights: 'bf16' }), llama)
+    expect(pure.ok && pure.params.full_weights).toBe('bf16')
+    const fp16 = parseManualFields(edited({}, { method: 'full', full_weights: 'bf16', precision: 'fp16' }), llama)
+    expect(!fp16.ok && fp16.errors.full_weights).toContain('set Precision to auto or bf16')
+    const turing = parseManualFields(edited({}, { method: 'full', full_weights: 'bf16' }), { ...llama, device: { kind: 'gpu', label: 'GPU 0: Tesla T4', bf16Supported: false } })
+    expect(!turing.ok && turing.errors.full_weights).toContain('Tesla T4 has no bf16')
+    const onDemo = parseManualFields(edited({}, { method: 'full', full_weights: 'bf16' }), demo)
+    expect(!onDemo.ok && onDemo.errors.full_weights).toContain('tiny demo model trains fp32 weights')
+    // LoRA ignores it
+    expect(parseManualFields(edited({}, { full_weights: 'bf16' }), llama).ok).toBe(true)
+  })
+
   it("checks LoRA target modules against the model's own layers", () => {
     const llama = parseModelConfigText(JSON.stringify({ model_type: 'llama', hidden_size: 256, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 1000, intermediate_size: 512 }))
     const context = { model: llama, demo: false, device: null }
