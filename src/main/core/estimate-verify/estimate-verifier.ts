@@ -44,11 +44,13 @@ interface Running {
  */
 export class EstimateVerifier {
   private readonly running = new Map<string, Running>()
+  /** Verifications between their request and their process (finding Python): a cancel then is kept here. */
+  private readonly starting = new Map<string, { cancelled: boolean }>()
 
   constructor(private readonly deps: EstimateVerifierDeps) {}
 
   async verify(request: VerifyRequest): Promise<VerifyAnswer> {
-    if (this.running.has(request.verificationId)) {
+    if (this.running.has(request.verificationId) || this.starting.has(request.verificationId)) {
       throw new UserFacingError(`Verification ${request.verificationId} is already running.`, { code: 'conflict', details: ['verificationId'] })
     }
     const trainPath = path.resolve(request.trainJsonlPath)
@@ -57,7 +59,15 @@ export class EstimateVerifier {
     }
     const parsed = parseRunConfig({ schema_version: RUN_CONFIG_SCHEMA_VERSION, run_id: `verify-${request.verificationId}`, ...request.settings, data: { train: trainPath, valid: null } })
     if (!parsed.ok) throw new UserFacingError('The settings to verify are not valid; fix the ones named below.', { code: 'invalid_request', details: parsed.errors })
-    const python = await this.deps.pythonRuntime()
+    const starting = { cancelled: false }
+    this.starting.set(request.verificationId, starting)
+    let python: PythonRuntimeStatus
+    try {
+      python = await this.deps.pythonRuntime()
+    } finally {
+      this.starting.delete(request.verificationId)
+    }
+    if (starting.cancelled) return { status: 'cancelled', verificationId: request.verificationId }
     if (!python.found || !python.executable || python.problem) {
       throw new UserFacingError(python.problem ?? 'No Python with torch was found for the runtime.', { details: python.fix ? [python.fix] : [] })
     }
@@ -78,6 +88,11 @@ export class EstimateVerifier {
 
   /** Ends a running verification; false when there is none by that id (it may have just finished). */
   cancel(verificationId: string): boolean {
+    const starting = this.starting.get(verificationId)
+    if (starting) {
+      starting.cancelled = true
+      return true
+    }
     const entry = this.running.get(verificationId)
     if (!entry) return false
     entry.cancelled = true

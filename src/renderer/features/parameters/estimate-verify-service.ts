@@ -49,9 +49,19 @@ export async function verificationRequested(view: ReadyEstimate): Promise<void> 
   }
 }
 
+/**
+ * Cancels the running verification. The cancel may reach the core before the verification's own
+ * request does (two requests in flight): while it is still running here, ask again.
+ */
 export async function verificationCancelRequested(): Promise<void> {
   const current = estimateVerificationNow()
   if (current.status !== 'running') return
   estimateVerificationActions().cancelRequested()
-  await invoke('estimate.cancel-verify', { verificationId: current.verificationId })
+  const { verificationId } = current
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { cancelled } = await invoke('estimate.cancel-verify', { verificationId })
+    const now = estimateVerificationNow()
+    if (cancelled || now.status !== 'running' || now.verificationId !== verificationId) return
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
 }

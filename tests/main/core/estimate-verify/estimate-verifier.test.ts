@@ -96,5 +96,11 @@ describe('estimate.verify', { timeout: 120_000 }, () => {
     await expect(answer).resolves.toEqual({ status: 'cancelled', verificationId: 'v-3' })
     expect(fs.readdirSync(tempRoot)).toEqual([])
     expect(verifier.cancel('v-3')).toBe(false)
+
+    // Cancelled while Python is still being found: no process, no folder.
+    const early = verifier.verify(estimateVerifyRequestSchema.parse({ verificationId: 'v-4', trainJsonlPath: trainJsonl, settings: settings(), device: { kind: 'cpu' } }))
+    expect(verifier.cancel('v-4')).toBe(true)
+    await expect(early).resolves.toEqual({ status: 'cancelled', verificationId: 'v-4' })
+    expect(fs.readdirSync(tempRoot)).toEqual([])
   })
 })
