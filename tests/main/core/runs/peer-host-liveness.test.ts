@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../../../src/main/core/create-core'
 import { isSameProcessAlive, processStartTime } from '../../../../src/main/core/runs/process-liveness'
+import { ownedBy } from '../../../../src/main/core/runs/run-ownership'
 import { RunStore } from '../../../../src/main/core/runs/run-store'
 import { makeTempHome } from '../../../helpers/temp-home'
 import { waitUntil } from '../../../helpers/training-home'
@@ -61,6 +62,31 @@ describe('runs of a peer LocalTune whose host dies', () => {
     const second = createCore({ home: temp.home, env: { ...process.env, LOCALTUNE_HOME: temp.home }, runs: { warn: () => {} } })
     cleanups.push(() => second.close())
     expect(second.runs.summary('20260101-000000-reuse').status).toBe('interrupted')
+  })
+})
+
+describe('runs of a supervisor that closes', () => {
+  it('are left alone while it is open and recovered by the next supervisor once it has closed', () => {
+    const temp = makeTempHome()
+    const env = { ...process.env, LOCALTUNE_HOME: temp.home }
+    const first = createCore({ home: temp.home, env, runs: { warn: () => {} } })
+    try {
+      const runDir = path.join(temp.home, 'runs', '20260101-000000-open')
+      fs.mkdirSync(runDir, { recursive: true })
+      // A run the first supervisor owns (its row as the first supervisor writes it, before its runtime has a pid).
+      new RunStore(first.db).insert({ id: '20260101-000000-open', project_id: null, status: 'running', run_dir: runDir, created_at: new Date().toISOString(), ...ownedBy(first.runs.hostToken) })
+      const second = createCore({ home: temp.home, env, runs: { warn: () => {} } })
+      expect(second.runs.summary('20260101-000000-open').status).toBe('running')
+      second.close()
+
+      first.close()
+      const third = createCore({ home: temp.home, env, runs: { warn: () => {} } })
+      expect(third.runs.summary('20260101-000000-open')).toMatchObject({ status: 'interrupted', canResume: true })
+      third.close()
+    } finally {
+      first.close()
+      temp.cleanup()
+    }
   })
 })
 
