@@ -110,7 +110,7 @@ const setupFix =
  */
 export async function discoverPythonRuntime(options: DiscoveryOptions): Promise<PythonRuntimeStatus> {
   const tried: PythonRuntimeStatus['tried'] = []
-  const env = runtimeEnvironment(options.env, options.runtimeDir)
+  const env = runtimeEnvironment(options.env, options.runtimeDir, { everyGpu: true })
   for (const candidate of pythonCandidates(options)) {
     if (!candidate.explicit && !isExecutable(candidate.executable)) {
       tried.push({ executable: candidate.executable, source: candidate.source, outcome: 'not present' })

@@ -9,12 +9,13 @@ import path from 'node:path'
  * nvidia-smi (the hardware view, the memory readings) numbers them by PCI bus. With
  * CUDA_DEVICE_ORDER=PCI_BUS_ID the probe's torch indices and CUDA_VISIBLE_DEVICES name the card
  * nvidia-smi calls by the same index. Set even over the user's own value: the app's indices
- * come from nvidia-smi.
+ * come from nvidia-smi. `everyGpu` (the probe) shows torch every card, whatever the user's
+ * CUDA_VISIBLE_DEVICES says.
  */
 export function runtimeEnvironment(
   base: NodeJS.ProcessEnv,
   runtimeDir: string,
-  options: { allowDownloads?: boolean; cudaVisibleDevices?: string | null } = {}
+  options: { allowDownloads?: boolean; cudaVisibleDevices?: string | null; everyGpu?: boolean } = {}
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base }
   env.PYTHONPATH = [runtimeDir, base.PYTHONPATH].filter(Boolean).join(path.delimiter)
@@ -29,5 +30,8 @@ export function runtimeEnvironment(
     delete env.TRANSFORMERS_OFFLINE
   }
   if (options.cudaVisibleDevices !== undefined && options.cudaVisibleDevices !== null) env.CUDA_VISIBLE_DEVICES = options.cudaVisibleDevices
+  // The probe lists the cards for the app: a user's own CUDA_VISIBLE_DEVICES would renumber
+  // them (its subset counted from 0) and break the match with nvidia-smi's indices.
+  else if (options.everyGpu) delete env.CUDA_VISIBLE_DEVICES
   return env
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { machineFacts, parseWheelName, requirementLines, runPiped, sha256File, PACK_FORMAT, PACK_MANIFEST, PACK_VERSION, type MachineFacts, type PackManifest } from './runtime-pack'
+import { runtimeEnvironment } from './runtime-env'
 import { requirementFiles, setUpRuntime, type RuntimeSetupResult } from './runtime-setup'
 
 /**
@@ -143,7 +144,7 @@ export function describeCapabilities(c: RuntimeCapabilities): string {
 
 export async function probeRuntime(python: string, runtimeDir: string, env: NodeJS.ProcessEnv): Promise<RuntimeCapabilities> {
   // Read through a pipe, not a pty: stdout is one JSON object.
-  const probeEnv = { ...env, PYTHONPATH: [runtimeDir, env.PYTHONPATH].filter(Boolean).join(path.delimiter) }
+  const probeEnv = runtimeEnvironment(env, runtimeDir, { everyGpu: true })
   const probed = await runPiped([python, '-m', 'localtune_runtime', 'probe'], { cwd: runtimeDir, env: probeEnv, timeoutMs: 180_000 })
   let parsed: Probe
   try {

@@ -60,7 +60,8 @@ describe('one GPU numbering: nvidia-smi, the runtime and CUDA_VISIBLE_DEVICES na
     cleanups.push(smi.cleanup)
     const python = path.join(temp.home, 'cuda-python')
     fs.writeFileSync(python, standInPython(cards), { mode: 0o755 })
-    const env = { ...smi.env, LOCALTUNE_HOME: temp.home, LOCALTUNE_PYTHON: python }
+    // The user's own CUDA_VISIBLE_DEVICES (a subset, renumbered from 0 by CUDA) must not shift the numbering.
+    const env = { ...smi.env, LOCALTUNE_HOME: temp.home, LOCALTUNE_PYTHON: python, CUDA_VISIBLE_DEVICES: '2' }
     const core = createCore({ env, home: temp.home, runs: { warn: () => {} }, hardware: { lease: { intervalMs: 50 } } })
     cleanups.push(() => core.close())
 
