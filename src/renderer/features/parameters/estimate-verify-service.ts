@@ -2,6 +2,7 @@ import { ContractCallError, invoke, subscribe } from '../../api/client'
 import { datasetDraftNow } from '../../stores/dataset-draft-store'
 import { estimateVerificationActions, estimateVerificationNow } from '../../stores/estimate-verification-store'
 import { chosenModelNow } from '../../stores/model-choice-store'
+import { confirmedRisksNow } from '../../stores/risky-model-settings-store'
 import type { ReadyEstimate } from './estimate-view'
 import { deviceChoiceOf } from './verified-estimate'
 
@@ -30,11 +31,20 @@ export async function verificationRequested(view: ReadyEstimate): Promise<void> 
   const unsubscribe = subscribe((event, payload) => {
     if (event === 'estimate.verify-progress') actions.verificationProgressed(payload as Parameters<typeof actions.verificationProgressed>[0])
   })
+  // The model loads as training will load it: with the risky settings the user confirmed for it.
+  const risks = confirmedRisksNow(model.demo ? null : model.id)
   try {
     const answer = await invoke('estimate.verify', {
       verificationId,
       trainJsonlPath: draft.trainPath,
-      settings: { model: { id: model.id, path: model.path }, method: view.method, mode: draft.summary.mode, params: view.params, merge: false },
+      settings: {
+        model: { id: model.id, path: model.path, trust_remote_code: risks.includes('trust_remote_code'), allow_downloads: risks.includes('allow_downloads') },
+        method: view.method,
+        mode: draft.summary.mode,
+        params: view.params,
+        merge: false
+      },
+      confirmedRisks: [...risks],
       device: deviceChoiceOf(view),
       memoryLimitBytes: view.chosen.availableBytes > 0 ? view.chosen.availableBytes : null
     })
