@@ -11,6 +11,7 @@ import { EventHub } from './event-hub'
 import { hardwareService, type HardwareServiceOptions } from './hardware/hardware-handlers'
 import { modelsHandlers } from './models/models-handlers'
 import { modelTransferHandlers } from './models/model-transfer-handlers'
+import { checkingOutsidePaths } from './outside-path-check'
 import { hostHandlers, type DesktopHost } from './host/desktop-host'
 import { tokensHandlers } from './tokens/tokens-handlers'
 import type { HardwareSnapshot } from '../../shared/hardware/types'
@@ -96,7 +97,7 @@ export function createCore(options: CoreOptions = {}): Core {
   // Asked with the Python the set-up would use; only ever started when no runtime is found.
   const packageIndex = new PackageIndexCheck(async () => askPackageIndex({ python: (await pythonRuntime()).executable ?? 'python3', env }))
 
-  const handlers: ContractHandlers = {
+  const everyHandler: ContractHandlers = {
     'system.doctor': async ({ refresh, waitForPackageIndex }) => {
       const [python, hardware] = await Promise.all([pythonRuntime(refresh), machine.snapshot(refresh)])
       return buildDoctorReport({
@@ -145,6 +146,8 @@ export function createCore(options: CoreOptions = {}): Core {
     ...exportsHandlers(exports),
     ...hostHandlers(desktop)
   }
+  // Paths outside the user's folders only with the user's confirmation, on every channel that takes one.
+  const handlers = checkingOutsidePaths(everyHandler, env, home)
 
   return {
     home,

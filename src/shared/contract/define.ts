@@ -26,7 +26,8 @@ export function defineEventStream<Payload extends z.ZodType>(definition: EventSt
 
 /** What a failed call carries back to the renderer: a message a person can act on. */
 export const contractErrorSchema = z.object({
-  code: z.enum(['invalid_request', 'not_found', 'conflict', 'failed', 'unknown_channel', 'unauthorized']),
+  /** outside_user_folders: a path outside the user's folders came without the user's confirmation (details: "<field>: <path>"). */
+  code: z.enum(['invalid_request', 'not_found', 'conflict', 'failed', 'unknown_channel', 'unauthorized', 'outside_user_folders']),
   message: z.string(),
   /** Where the problem is (file, row, column, field), when there is one. */
   details: z.array(z.string()).default([])

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel, defineEventStream } from './define'
 import { riskyModelSettingSchema } from './risky-model-settings'
 import { estimateVerificationSchema, gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, runEstimateErrorSchema, tokenStatsSchema, verifyProgressSchema } from './estimate-schemas'
@@ -56,7 +57,7 @@ export const modelsChannels = {
   }),
   'models.add-folder': defineChannel({
     summary: 'Remember a folder of models and list what it holds',
-    request: z.object({ path: folderPath }),
+    request: z.object({ path: folderPath, confirmedPaths: confirmedPathsSchema }),
     response: modelFolderListSchema.extend({ added: z.string(), found: z.array(modelCatalogEntrySchema) })
   }),
   'models.remove-folder': defineChannel({

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel, defineEventStream } from './define'
 import { playgroundInputSchema } from './runs'
 
@@ -134,12 +135,12 @@ const runIdRequest = z.object({ runId: z.string().min(1) })
 export const exportsChannels = {
   'exports.plan': defineChannel({
     summary: 'What an export of a run will write, its estimated size, the free space, or why it cannot be made',
-    request: runIdRequest.extend({ options: exportOptionsSchema }),
+    request: runIdRequest.extend({ options: exportOptionsSchema, confirmedPaths: confirmedPathsSchema }),
     response: exportPlanSchema
   }),
   'exports.start': defineChannel({
     summary: 'Export a run and verify the export in the tool it is for; streams exports.progress, answers when verified',
-    request: runIdRequest.extend({ options: exportOptionsSchema }),
+    request: runIdRequest.extend({ options: exportOptionsSchema, confirmedPaths: confirmedPathsSchema }),
     response: exportRecordSchema
   }),
   'exports.list': defineChannel({

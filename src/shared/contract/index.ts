@@ -10,6 +10,7 @@ import { runsChannels, runsEventStreams } from './runs'
 import { runtimeChannels, runtimeEventStreams } from './runtime'
 import { systemChannels } from './system'
 
+export * from './confirmed-paths'
 export * from './datasets'
 export * from './define'
 export * from './estimate'

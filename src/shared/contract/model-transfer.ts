@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel, defineEventStream } from './define'
 import { modelFolderListSchema } from './estimate'
 
@@ -22,6 +23,7 @@ export const modelTransferChannels = {
       /** A Hugging Face id in the cache, or the full path of a model folder. */
       model: z.string().trim().min(1, 'Choose the model to pack.'),
       outDir: fullPath('a new or empty folder to pack into (e.g. on a USB disk)'),
+      confirmedPaths: confirmedPathsSchema,
       transferId: transferId.optional()
     }),
     response: z.discriminatedUnion('status', [
@@ -35,6 +37,7 @@ export const modelTransferChannels = {
       path: fullPath('the folder that holds the model (made by "Pack for another machine", or any model folder)'),
       /** The Hugging Face id to file it under; a packed folder names its own. */
       id: z.string().trim().min(1).nullable().default(null),
+      confirmedPaths: confirmedPathsSchema,
       transferId: transferId.optional()
     }),
     response: z.discriminatedUnion('status', [

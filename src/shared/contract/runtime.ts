@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel, defineEventStream } from './define'
 
 export const runtimeSetupRequestSchema = z.object({
@@ -6,7 +7,8 @@ export const runtimeSetupRequestSchema = z.object({
   /** A folder of wheels for an offline install; null uses the package index. */
   wheelhouse: z.string().min(1).nullable().default(null),
   /** Reuse packages the system already has (e.g. Debian's python3-torch). */
-  systemSitePackages: z.boolean().default(true)
+  systemSitePackages: z.boolean().default(true),
+  confirmedPaths: confirmedPathsSchema
 })
 
 /** What an installed runtime can train, from its probe. */
@@ -29,7 +31,7 @@ export const runtimeChannels = {
   }),
   'runtime.install-from-folder': defineChannel({
     summary: 'Install the training runtime from a folder made by `localtune runtime pack` (a USB disk), with no package index',
-    request: z.object({ folder: z.string().trim().min(1, 'Give the full path of the folder made by `localtune runtime pack` (e.g. on a USB disk).') }),
+    request: z.object({ folder: z.string().trim().min(1, 'Give the full path of the folder made by `localtune runtime pack` (e.g. on a USB disk).'), confirmedPaths: confirmedPathsSchema }),
     response: z.object({
       ok: z.boolean(),
       /** Why nothing (or not everything) was installed, naming the folder and the file or the mismatch. */

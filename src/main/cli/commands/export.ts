@@ -92,7 +92,9 @@ export const exportCommand: CliCommand = {
         lastQuarter = quarter
       })
       try {
-        const plan = await core.handlers['exports.plan']({ runId, options: { ...options } })
+        // A folder typed on the command line is the user's own choice: confirmed, wherever it is.
+        const confirmedPaths = options.outDir === undefined ? [] : [options.outDir]
+        const plan = await core.handlers['exports.plan']({ runId, options: { ...options }, confirmedPaths })
         if (plan.refusal) {
           io.err(plan.refusal)
           return 1
@@ -100,7 +102,7 @@ export const exportCommand: CliCommand = {
         const free = plan.freeBytes === null ? 'unknown free space' : `${formatBytes(plan.freeBytes)} free`
         io.err(`Export ${plan.format}${plan.quant ? ` ${plan.quant}` : ''} of run ${runId} to ${plan.outDir}: about ${formatBytes(plan.estimatedBytes)} (${free}).`)
         if (plan.replaces.length > 0) io.err(`It replaces ${plan.replaces.length} file(s) there: ${plan.replaces.slice(0, 5).join(', ')}${plan.replaces.length > 5 ? ', …' : ''}.`)
-        const record = await core.handlers['exports.start']({ runId, options: { ...options } })
+        const record = await core.handlers['exports.start']({ runId, options: { ...options }, confirmedPaths })
         if (values.json) io.out(JSON.stringify(record, null, 2))
         else io.out(describeExport(record).join('\n'))
         return record.verification.status === 'same' || record.verification.status === 'close' ? 0 : 1

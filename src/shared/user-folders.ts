@@ -1,0 +1,84 @@
+/**
+ * "The user's folders": where LocalTune reads and writes without asking. Anything else (system
+ * folders such as /etc or C:\Windows, another program's install) is read or written only after
+ * the user confirmed that exact path, because a contract call can come from a script or a page
+ * that should not be able to make LocalTune install code from, or write into, such a place.
+ *
+ * Pure: the core resolves symlinks (realpath of the nearest existing ancestor) before asking,
+ * and passes the folders it knows (home, LOCALTUNE_HOME, the Hugging Face cache, the temp folder)
+ * already resolved. `..` and `.` are folded here as well, so an unresolved path cannot escape.
+ */
+
+export interface UserFolderFacts {
+  platform: 'posix' | 'win32'
+  /** The user's home directory. */
+  home: string
+  /** LOCALTUNE_HOME (or the default app-data folder). */
+  localtuneHome: string
+  /** HF_HOME, HF_HUB_CACHE and the hub cache actually used. */
+  huggingFaceFolders: readonly string[]
+  /** The OS temp folder. */
+  tempDir: string
+  /** Windows: the drive Windows is on, e.g. "C:"; other drives count as the user's (USB disks, data drives). */
+  systemDrive?: string
+}
+
+/** Where removable media and extra disks are mounted on Linux and macOS. */
+export const removableMediaRoots = ['/media', '/mnt', '/run/media', '/Volumes'] as const
+
+/** Folds `.`, `..` and repeated separators; on Windows also `/` into `\` and the case. Absolute paths only. */
+export function foldPath(absolute: string, platform: UserFolderFacts['platform']): string {
+  const windows = platform === 'win32'
+  const text = windows ? absolute.replaceAll('/', '\\') : absolute
+  const separator = windows ? '\\' : '/'
+  const driveMatch = windows ? /^([A-Za-z]:)/.exec(text) : null
+  const root = driveMatch?.[1]?.toUpperCase() ?? ''
+  const parts: string[] = []
+  for (const part of text.slice(root.length).split(separator)) {
+    if (part === '' || part === '.') continue
+    if (part === '..') parts.pop()
+    else parts.push(windows ? part.toLowerCase() : part)
+  }
+  return `${root}${separator}${parts.join(separator)}`
+}
+
+/** The folders inside which a path counts as the user's, folded (see foldPath). */
+export function userFolders(facts: UserFolderFacts): string[] {
+  const named = [facts.home, facts.localtuneHome, ...facts.huggingFaceFolders, facts.tempDir].filter((folder) => folder.trim() !== '')
+  const media = facts.platform === 'win32' ? [] : [...removableMediaRoots]
+  return [...named, ...media].map((folder) => foldPath(folder, facts.platform))
+}
+
+function within(folded: string, folder: string, separator: string): boolean {
+  if (folded === folder) return true
+  return folded.startsWith(folder.endsWith(separator) ? folder : `${folder}${separator}`)
+}
+
+/**
+ * Whether an absolute path (symlinks already resolved by the caller) lies in one of the user's
+ * folders. On Windows every drive other than the system drive counts as the user's; on the
+ * system drive only the named folders do (so C:\Windows and C:\Program Files do not).
+ */
+export function isInsideUserFolders(absolutePath: string, facts: UserFolderFacts): boolean {
+  const folded = foldPath(absolutePath, facts.platform)
+  const separator = facts.platform === 'win32' ? '\\' : '/'
+  if (facts.platform === 'win32') {
+    const drive = folded.slice(0, 2)
+    const systemDrive = (facts.systemDrive ?? 'C:').toUpperCase()
+    if (/^[A-Z]:$/.test(drive) && drive !== systemDrive) return true
+  }
+  return userFolders(facts).some((folder) => within(folded, folder, separator))
+}
+
+/**
+ * How the core names a refused path in an error's details ("<field>: <path>"), and how the page
+ * reads the path back to ask the user about it and resend it in `confirmedPaths`.
+ */
+export function outsidePathDetail(field: string, path: string): string {
+  return `${field}: ${path}`
+}
+
+export function pathOfOutsidePathDetail(detail: string): string {
+  const at = detail.indexOf(': ')
+  return at < 0 ? detail : detail.slice(at + 2)
+}

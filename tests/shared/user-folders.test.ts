@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { foldPath, isInsideUserFolders, outsidePathDetail, pathOfOutsidePathDetail, type UserFolderFacts } from '../../src/shared/user-folders'
+
+const linux: UserFolderFacts = {
+  platform: 'posix',
+  home: '/home/me',
+  localtuneHome: '/srv/localtune-home',
+  huggingFaceFolders: ['/data/hf/hub', '/data/hf'],
+  tempDir: '/tmp'
+}
+
+const windows: UserFolderFacts = {
+  platform: 'win32',
+  home: 'C:\\Users\\me',
+  localtuneHome: 'C:\\Users\\me\\AppData\\Roaming\\LocalTune',
+  huggingFaceFolders: ['C:\\Users\\me\\.cache\\huggingface\\hub'],
+  tempDir: 'C:\\Users\\me\\AppData\\Local\\Temp',
+  systemDrive: 'C:'
+}
+
+describe("the user's folders", () => {
+  it.each(['/home/me', '/home/me/models/qwen', '/srv/localtune-home/exports/x', '/data/hf/hub/models--a--b', '/data/hf/token', '/tmp/lt-home-1/run', '/media/me/USB/model', '/mnt/disk', '/run/media/me/stick', '/Volumes/USB'])('%s is inside', (inside) => {
+    expect(isInsideUserFolders(inside, linux)).toBe(true)
+  })
+
+  it.each(['/etc', '/etc/x', '/usr/lib/python3', '/', '/home/other', '/home/meme', '/var/tmp/x', '/home/me/../../etc', '/tmp/../etc/passwd', '/home/me/./../me2'])('%s is outside', (outside) => {
+    expect(isInsideUserFolders(outside, linux)).toBe(false)
+  })
+
+  it('folds `..` before deciding, so a path that climbs back in stays inside', () => {
+    expect(foldPath('/home/me/../../etc//x/.', 'posix')).toBe('/etc/x')
+    expect(isInsideUserFolders('/etc/../home/me/models', linux)).toBe(true)
+  })
+
+  it('on Windows: other drives are the user\'s, the system drive only in the named folders, in any case and slash', () => {
+    expect(isInsideUserFolders('D:\\models\\qwen', windows)).toBe(true)
+    expect(isInsideUserFolders('c:/users/ME/models', windows)).toBe(true)
+    expect(isInsideUserFolders('C:\\Windows\\System32', windows)).toBe(false)
+    expect(isInsideUserFolders('C:\\Program Files\\x', windows)).toBe(false)
+    expect(isInsideUserFolders('C:\\Users\\me\\..\\..\\Windows', windows)).toBe(false)
+  })
+
+  it('names a refused path in an error detail the page can read back', () => {
+    expect(pathOfOutsidePathDetail(outsidePathDetail('options.outDir', '/etc/a: b'))).toBe('/etc/a: b')
+  })
+})
