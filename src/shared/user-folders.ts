@@ -70,15 +70,26 @@ export function isInsideUserFolders(absolutePath: string, facts: UserFolderFacts
   return userFolders(facts).some((folder) => within(folded, folder, separator))
 }
 
-/**
- * How the core names a refused path in an error's details ("<field>: <path>"), and how the page
- * reads the path back to ask the user about it and resend it in `confirmedPaths`.
- */
-export function outsidePathDetail(field: string, path: string): string {
-  return `${field}: ${path}`
+/** What LocalTune would do at a path: read a source from it, or write a result into it. */
+export type OutsidePathUse = 'read from' | 'write into'
+
+export interface OutsidePath {
+  /** The request field that names the path, e.g. "options.outDir". */
+  field: string
+  use: OutsidePathUse
+  path: string
 }
 
-export function pathOfOutsidePathDetail(detail: string): string {
-  const at = detail.indexOf(': ')
-  return at < 0 ? detail : detail.slice(at + 2)
+/**
+ * How the core names a refused path in an error's details ("<field>: <use> <path>"), and how
+ * the page reads it back to ask the user and resend the path in `confirmedPaths`.
+ */
+export function outsidePathDetail(outside: OutsidePath): string {
+  return `${outside.field}: ${outside.use} ${outside.path}`
+}
+
+export function parseOutsidePathDetail(detail: string): OutsidePath | null {
+  const match = /^([^:\s]+): (read from|write into) (.+)$/s.exec(detail)
+  if (!match?.[1] || !match[3]) return null
+  return { field: match[1], use: match[2] as OutsidePathUse, path: match[3] }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { foldPath, isInsideUserFolders, outsidePathDetail, pathOfOutsidePathDetail, type UserFolderFacts } from '../../src/shared/user-folders'
+import { foldPath, isInsideUserFolders, outsidePathDetail, parseOutsidePathDetail, type UserFolderFacts } from '../../src/shared/user-folders'
 
 const linux: UserFolderFacts = {
   platform: 'posix',
@@ -41,6 +41,8 @@ describe("the user's folders", () => {
   })
 
   it('names a refused path in an error detail the page can read back', () => {
-    expect(pathOfOutsidePathDetail(outsidePathDetail('options.outDir', '/etc/a: b'))).toBe('/etc/a: b')
+    const outside = { field: 'options.outDir', use: 'write into', path: '/etc/a: b' } as const
+    expect(parseOutsidePathDetail(outsidePathDetail(outside))).toEqual(outside)
+    expect(parseOutsidePathDetail('path: not a refusal')).toBeNull()
   })
 })

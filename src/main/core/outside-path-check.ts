@@ -2,17 +2,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { ContractHandlers, ParsedRequestOf } from '../../shared/contract'
-import { isInsideUserFolders, outsidePathDetail, type UserFolderFacts } from '../../shared/user-folders'
+import { isInsideUserFolders, outsidePathDetail, type OutsidePath, type UserFolderFacts } from '../../shared/user-folders'
 import { resolveHfHubCache } from './models/hf-cache'
 import { UserFacingError } from './user-facing-error'
 
-/** A path a request asks LocalTune to read from or write to, and the request field that names it. */
-export interface RequestedPath {
-  field: string
-  path: string
-  /** What LocalTune does there, for the message: "read from" a source, "write into" a destination. */
-  use: 'read from' | 'write into'
-}
+/** A path a request asks LocalTune to read from or write into, and the request field that names it. */
+export type RequestedPath = OutsidePath
 
 /** As the handlers read a path: "~" is the home folder, anything else relative is from the working folder. */
 function absolutePath(requested: string): string {
@@ -72,7 +67,7 @@ export function refuseUnconfirmedOutsidePaths(requested: readonly RequestedPath[
   })
   throw new UserFacingError(
     `${described.join('; ')}. Your folders are your home folder, the LocalTune home, the Hugging Face cache, the temp folder and removable disks (/media, /mnt, /run/media, /Volumes). Choose a folder there, or allow this path when the app asks (a script adds it to confirmedPaths).`,
-    { code: 'outside_user_folders', details: outside.map((one) => outsidePathDetail(one.field, one.path)) }
+    { code: 'outside_user_folders', details: outside.map(outsidePathDetail) }
   )
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react'
 import { hostKind } from '../api/client'
 import { screenTitles, useScreen, useScreenChosen, workSteps, type Screen } from '../stores/navigation-store'
+import { OutsidePathDialog } from './outside-path-dialog'
 import { screenRegistry } from './screen-registry'
 import './register-screens'
 
@@ -61,6 +62,7 @@ export function AppShell() {
         </h2>
         {entry ? entry.render() : null}
       </main>
+      <OutsidePathDialog />
     </div>
   )
 }

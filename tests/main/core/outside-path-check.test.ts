@@ -52,7 +52,7 @@ describe("paths outside the user's folders need the user's confirmation", () => 
     fs.mkdirSync(model)
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(configs, 'openai-community--gpt2', file), path.join(model, file))
     const refused = await dispatchContractCall(core.handlers, 'models.add-folder', { path: outside })
-    expect(refused).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`path: ${outside}`], message: expect.stringContaining(`path: LocalTune would read from ${outside}, outside your folders`) } })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`path: read from ${outside}`], message: expect.stringContaining(`path: LocalTune would read from ${outside}, outside your folders`) } })
     expect(core.db.prepare('SELECT COUNT(*) AS n FROM model_folders').get()).toEqual({ n: 0 })
     const added = await dispatchContractCall(core.handlers, 'models.add-folder', { path: outside, confirmedPaths: [outside] })
     expect(added).toMatchObject({ ok: true, value: { added: outside, found: [expect.objectContaining({ path: model })] } })
@@ -68,22 +68,22 @@ describe("paths outside the user's folders need the user's confirmation", () => 
   it('models.pack and models.add-packed: an outside destination or source is refused, a confirmed one goes on to the copy', async () => {
     const outDir = path.join(outside, 'pack')
     const pack = await dispatchContractCall(core.handlers, 'models.pack', { model: 'nobody/not-cached', outDir })
-    expect(pack).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`outDir: ${outDir}`] } })
+    expect(pack).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`outDir: write into ${outDir}`] } })
     const packConfirmed = await dispatchContractCall(core.handlers, 'models.pack', { model: 'nobody/not-cached', outDir, confirmedPaths: [outDir] })
     expect(packConfirmed).toMatchObject({ ok: false, error: { message: expect.stringContaining('nobody/not-cached') } })
     expect(packConfirmed).not.toMatchObject({ error: { code: 'outside_user_folders' } })
 
     const addPacked = await dispatchContractCall(core.handlers, 'models.add-packed', { path: outside })
-    expect(addPacked).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`path: ${outside}`] } })
+    expect(addPacked).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`path: read from ${outside}`] } })
     const addConfirmed = await dispatchContractCall(core.handlers, 'models.add-packed', { path: outside, confirmedPaths: [outside] })
     expect(addConfirmed).not.toMatchObject({ error: { code: 'outside_user_folders' } })
   })
 
   it('runtime.setup and runtime.install-from-folder: an outside wheelhouse or folder is refused; a confirmed folder goes on to its own checks', async () => {
     const setup = await dispatchContractCall(core.handlers, 'runtime.setup', { flavour: 'cpu', wheelhouse: outside })
-    expect(setup).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`wheelhouse: ${outside}`] } })
+    expect(setup).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`wheelhouse: read from ${outside}`] } })
     const install = await dispatchContractCall(core.handlers, 'runtime.install-from-folder', { folder: outside })
-    expect(install).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`folder: ${outside}`] } })
+    expect(install).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`folder: read from ${outside}`] } })
     const confirmed = await dispatchContractCall(core.handlers, 'runtime.install-from-folder', { folder: outside, confirmedPaths: [outside] })
     expect(confirmed).not.toMatchObject({ error: { code: 'outside_user_folders' } })
   })
@@ -92,7 +92,7 @@ describe("paths outside the user's folders need the user's confirmation", () => 
     for (const channel of ['exports.plan', 'exports.start'] as const) {
       const request = { runId: 'no-such-run', options: { format: 'adapter', outDir: outside } }
       const refused = await dispatchContractCall(core.handlers, channel, request)
-      expect(refused).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`options.outDir: ${outside}`] } })
+      expect(refused).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`options.outDir: write into ${outside}`] } })
       const confirmed = await dispatchContractCall(core.handlers, channel, { ...request, confirmedPaths: [outside] })
       expect(confirmed).toMatchObject({ ok: false, error: { message: expect.stringContaining('no-such-run') } })
     }

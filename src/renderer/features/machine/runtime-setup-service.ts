@@ -1,4 +1,5 @@
 import { invoke, subscribe } from '../../api/client'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 import { runtimeSetupActions } from '../../stores/runtime-setup-store'
 import { machineCheckRequested } from '../../stores/machine-store'
 
@@ -22,7 +23,7 @@ export async function setUpRuntime(request: { flavour: 'cuda' | 'cpu'; wheelhous
   actions.setupStarted()
   await withSetupOutput(async () => {
     try {
-      const result = await invoke('runtime.setup', request)
+      const result = await sendAllowingOutsidePaths((confirmedPaths) => invoke('runtime.setup', { ...request, confirmedPaths }))
       actions.setupFinished({ ok: result.ok, problem: result.problem })
     } catch (error) {
       actions.setupFinished({ ok: false, problem: (error as Error).message })
@@ -40,7 +41,7 @@ export async function installRuntimeFromFolder(folder: string): Promise<void> {
   actions.folderInstallStarted()
   await withSetupOutput(async () => {
     try {
-      const result = await invoke('runtime.install-from-folder', { folder })
+      const result = await sendAllowingOutsidePaths((confirmedPaths) => invoke('runtime.install-from-folder', { folder, confirmedPaths }))
       actions.folderInstallFinished({ ok: result.ok, problem: result.problem, capabilities: result.capabilities, seconds: result.seconds })
     } catch (error) {
       actions.folderInstallFinished({ ok: false, problem: (error as Error).message, capabilities: null, seconds: 0 })

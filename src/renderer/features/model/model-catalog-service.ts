@@ -1,5 +1,6 @@
 import type { ModelCatalogEntry } from '../../../shared/contract'
 import { ContractCallError, invoke } from '../../api/client'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 import { modelCatalogActions, modelCatalogNow } from '../../stores/model-catalog-store'
 import { chosenModelNow, type ChosenModel } from '../../stores/model-choice-store'
 import { parametersActions } from '../../stores/parameters-store'
@@ -31,7 +32,7 @@ export async function folderAddRequested(folder: string): Promise<boolean> {
   }
   actions.folderAddRequested()
   try {
-    const answer = await invoke('models.add-folder', { path: folder })
+    const answer = await sendAllowingOutsidePaths((confirmedPaths) => invoke('models.add-folder', { path: folder, confirmedPaths }))
     actions.folderAdded({ models: answer.models, folders: answer.folders, cacheDir: answer.cacheDir, problems: answer.problems }, answer.added, answer.found.length)
     return true
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { EventPayloadOf } from '../../../shared/contract'
 import { ContractCallError, invoke, subscribe } from '../../api/client'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 import { modelCatalogActions, modelCatalogNow } from '../../stores/model-catalog-store'
 import { formatBytes } from '../runs/run-labels'
 import { folderAddRequested } from './model-catalog-service'
@@ -49,7 +50,7 @@ export async function packModelRequested(model: string, outDir: string, follow: 
   if (!model) return { ok: false, message: 'Model: choose the model to pack.', details: ['model'] }
   if (!outDir.trim()) return { ok: false, message: 'Folder to pack into: give the full path of a new or empty folder (e.g. on a USB disk).', details: ['outDir'] }
   try {
-    const packed = await withProgress('pack', follow.onStarted, follow.onProgress, (transferId) => invoke('models.pack', { model, outDir, transferId }))
+    const packed = await withProgress('pack', follow.onStarted, follow.onProgress, (transferId) => sendAllowingOutsidePaths((confirmedPaths) => invoke('models.pack', { model, outDir, transferId, confirmedPaths })))
     if (packed.status === 'cancelled') return { ok: true, message: `Packing cancelled: what was copied into ${outDir} is removed; the model itself is untouched.` }
     return { ok: true, message: `Packed ${packed.id}: ${packed.files} files, ${formatBytes(packed.bytes)}, in ${packed.dir}. On the other machine, add it with "Add a model from a folder or disk".` }
   } catch (error) {
@@ -79,7 +80,7 @@ export async function addModelFromDiskRequested(folder: string, how: 'cache' | '
     return state.status === 'failed' ? { ok: false, message: state.message, details: state.details } : { ok: false, message: 'The folder was not added.', details: ['path'] }
   }
   try {
-    const answer = await withProgress('add', follow.onStarted, follow.onProgress, (transferId) => invoke('models.add-packed', { path: folder, id: id.trim() || null, transferId }))
+    const answer = await withProgress('add', follow.onStarted, follow.onProgress, (transferId) => sendAllowingOutsidePaths((confirmedPaths) => invoke('models.add-packed', { path: folder, id: id.trim() || null, transferId, confirmedPaths })))
     if (answer.status === 'cancelled') return { ok: true, message: 'Adding cancelled: nothing was added to the Hugging Face cache; the folder is untouched.' }
     modelCatalogActions().catalogLoaded({ models: answer.models, folders: answer.folders, cacheDir: answer.cacheDir, problems: answer.problems })
     return { ok: true, message: `Added ${answer.added.id} to the Hugging Face cache (${answer.added.snapshotDir}). It is in the list above.` }
