@@ -92,6 +92,7 @@ const requestedPathsByChannel: { [C in keyof ContractHandlers]?: PathReader<C> }
   'models.add-folder': (request) => fullPathOnly('path', request.path, 'read from'),
   'models.pack': (request) => [...packSource(request.model, request.outDir), ...fullPathOnly('outDir', request.outDir, 'write into')],
   'models.add-packed': (request) => fullPathOnly('path', request.path, 'read from'),
+  'datasets.export': (request) => (request.outDir === undefined ? [] : [{ field: 'outDir', path: request.outDir, use: 'write into' }]),
   'runtime.setup': (request) => (request.wheelhouse === null ? [] : [{ field: 'wheelhouse', path: request.wheelhouse, use: 'read from' }]),
   'runtime.install-from-folder': (request) => fullPathOnly('folder', request.folder, 'read from'),
   'exports.plan': (request) => (request.options.outDir === undefined ? [] : [{ field: 'options.outDir', path: request.options.outDir, use: 'write into' }]),

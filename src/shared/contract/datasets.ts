@@ -10,6 +10,7 @@ import {
   datasetValidationSchema,
   sourceChangeSchema
 } from './dataset-schemas'
+import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel, defineEventStream } from './define'
 
 export * from './dataset-schemas'
@@ -83,7 +84,8 @@ export const datasetsChannels = {
       /** Required when rows cannot train: they are left out and listed in the summary. */
       dropInvalidRows: z.boolean().default(false),
       /** Absent: the dataset's draft folder, <home>/drafts/<datasetId>/. */
-      outDir: z.string().min(1).optional()
+      outDir: z.string().min(1).optional(),
+      confirmedPaths: confirmedPathsSchema
     }),
     response: z.object({
       outDir: z.string(),

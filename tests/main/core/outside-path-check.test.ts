@@ -98,6 +98,14 @@ describe("paths outside the user's folders need the user's confirmation", () => 
     }
   })
 
+  it('datasets.export: an outside outDir is refused; confirmed, it goes on to find the dataset', async () => {
+    const request = { datasetId: 'no-such-dataset', mapping: { mode: 'chat', prompt: 'prompt', response: 'response' }, outDir: outside }
+    const refused = await dispatchContractCall(core.handlers, 'datasets.export', request)
+    expect(refused).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`outDir: write into ${outside}`] } })
+    const confirmed = await dispatchContractCall(core.handlers, 'datasets.export', { ...request, confirmedPaths: [outside] })
+    expect(confirmed).toMatchObject({ ok: false, error: { message: expect.stringContaining('no-such-dataset') } })
+  })
+
   it('a path inside the user\'s folders needs no confirmation', async () => {
     const mine = path.join(home, 'my-models')
     fs.mkdirSync(path.join(mine, 'gpt2-local'), { recursive: true })
