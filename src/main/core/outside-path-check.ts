@@ -89,6 +89,7 @@ function packSource(model: string, outDir: string): RequestedPath[] {
 
 /** Every channel that takes a filesystem path from its caller, and the fields that name one. */
 const requestedPathsByChannel: { [C in keyof ContractHandlers]?: PathReader<C> } = {
+  'models.list': (request) => (request.folders ?? []).map((folder, index) => ({ field: `folders.${index}`, path: folder, use: 'read from' as const })),
   'models.add-folder': (request) => fullPathOnly('path', request.path, 'read from'),
   'models.pack': (request) => [...packSource(request.model, request.outDir), ...fullPathOnly('outDir', request.outDir, 'write into')],
   'models.add-packed': (request) => fullPathOnly('path', request.path, 'read from'),

@@ -52,7 +52,7 @@ export const hardwareChannels = {
 export const modelsChannels = {
   'models.list': defineChannel({
     summary: 'Every model LocalTune can train: the built-in demo, the Hugging Face cache and the remembered folders',
-    request: z.object({ folders: z.array(folderPath).optional() }),
+    request: z.object({ folders: z.array(folderPath).optional(), confirmedPaths: confirmedPathsSchema }),
     response: modelFolderListSchema
   }),
   'models.add-folder': defineChannel({

@@ -58,6 +58,12 @@ describe("paths outside the user's folders need the user's confirmation", () => 
     expect(added).toMatchObject({ ok: true, value: { added: outside, found: [expect.objectContaining({ path: model })] } })
   })
 
+  it('models.list: an extra outside folder to scan is refused unless confirmed', async () => {
+    const refused = await dispatchContractCall(core.handlers, 'models.list', { folders: [outside] })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'outside_user_folders', details: [`folders.0: read from ${outside}`] } })
+    expect(await dispatchContractCall(core.handlers, 'models.list', { folders: [outside], confirmedPaths: [outside] })).toMatchObject({ ok: true })
+  })
+
   it('a symlink from the home folder into an outside folder is refused as that folder', async () => {
     const link = path.join(home, 'linked-models')
     fs.symlinkSync(outside, link)
