@@ -235,10 +235,15 @@ class HFBackend:
             kwargs["device_map"] = {"": self.device.index or 0}
         elif self.method == "lora":
             kwargs["dtype"] = self.compute.dtype
+            kwargs["device_map"] = {"": self.device}
         else:
             # fp32 master weights (autocast computes in bf16/fp16), or pure bf16 weights whose
             # AdamW state is then bf16 too (torch makes the state in the parameter's dtype).
             kwargs["dtype"] = torch.bfloat16 if self.params.full_weights == "bf16" else torch.float32
+            kwargs["device_map"] = {"": self.device}
+        # device_map: transformers reads each tensor from the checkpoint, converts it to the training
+        # dtype and puts it on the training device one at a time, so the host never holds a whole
+        # converted copy (a 7B full finetune used to build its 28 GB of fp32 weights in RAM first).
         return kwargs
 
     def _load_base_model(self):
@@ -256,8 +261,6 @@ class HFBackend:
 
     def load_model(self):
         model = self._load_base_model()
-        if self.method != "qlora":
-            model.to(self.device)
         model.config.use_cache = False  # the cache is for generation; training would only waste memory
         checkpointing_kwargs = {"use_reentrant": False}
         if self.method == "qlora":

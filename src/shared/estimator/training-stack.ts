@@ -38,7 +38,7 @@ export interface TrainingStack {
    * - "chunked": cross-entropy over chunks in the compute dtype: the log-softmax output is
    *   kept in the compute dtype too (LitGPT's chunked_cross_entropy on bf16 logits).
    * - "hidden-chunked": the loss applies lm_head itself to at most LOSS_CHUNK_TOKENS labelled
-   *   tokens at a time and recomputes each chunk in backward, so no logits outlive their chunk
+   *   tokens at a time and makes that chunk's gradients in the same pass, so no logits outlive their chunk
    *   (LocalTune's runtime: python-runtime/localtune_runtime/loss.py).
    */
   loss: 'fp32-upcast' | 'fp32-logits-kept' | 'fp32-logits-freed' | 'chunked-fp32' | 'chunked' | 'hidden-chunked'
