@@ -87,3 +87,25 @@ def test_hidden_states_through_the_output_layer_equal_the_models_logits(lora):
     assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
     for got, want in zip(grads, expected_grads):
         assert torch.allclose(got, want, atol=1e-5, rtol=1e-4)
+
+
+def test_packed_examples_do_not_attend_to_each_other_in_the_hidden_states_the_loss_reads():
+    from localtune_runtime.backends.hf import HFBackend
+    from localtune_runtime.config import RunConfig
+    from localtune_runtime.data import Example, as_sequences, collate
+    from localtune_runtime.precision import choose_compute
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(LlamaConfig(
+        vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2), attn_implementation="sdpa").eval()
+    config = RunConfig.from_dict({"schema_version": 1, "run_id": "p", "model": {"id": "local/l", "path": None},
+                                  "method": "full", "mode": "generic", "data": {"train": "x"}, "params": {"max_length": 64}})
+    backend = HFBackend(config, choose_compute("fp32", prefer_cuda=False), lambda *a: None)
+    backend.model = model
+    first, second = Example(list(range(5, 20)), list(range(5, 20))), Example(list(range(40, 52)), list(range(40, 52)))
+    with torch.no_grad():
+        alone = backend.loss_inputs(collate(as_sequences([second], 64, False), 0, False))[0][0]
+        packed = backend.loss_inputs(collate(as_sequences([first, second], 64, True), 0, True))[0][0, 15:]
+    assert torch.allclose(alone, packed, atol=1e-5)
