@@ -8,6 +8,7 @@ error, not a silent downgrade: the person chose it and should know.
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import dataclass
 from typing import Optional
 
@@ -105,4 +106,18 @@ def gpu_memory(compute: Compute) -> dict:
 
 
 def peak_memory(compute: Compute) -> Optional[int]:
-    return int(torch.cuda.max_memory_allocated(compute.device)) if compute.is_cuda else None
+    """The run's peak memory: on a GPU what PyTorch allocated there; on the CPU the process's
+    peak resident memory (what the estimator's CPU figure counts: interpreter, libraries, weights
+    and the step's memory together), so every run can teach the estimator its error."""
+    return int(torch.cuda.max_memory_allocated(compute.device)) if compute.is_cuda else process_peak_resident_bytes()
+
+
+def process_peak_resident_bytes() -> Optional[int]:
+    """Peak resident memory of this process so far; None where the OS does not say (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024

@@ -6,10 +6,19 @@ function MemoryFigures({ run }: { run: RunDetail }) {
   const progress = useLiveProgress()
   const estimate = useProjectEstimate()
   if (run.device === 'cpu') {
+    // The runtime reports the process's peak resident memory when the run ends (no live reading).
     return (
       <>
-        <dt>Memory</dt>
-        <dd data-testid="memory-figures">Not measured on the CPU (GPU memory is measured when training on a GPU).</dd>
+        <dt>Memory peak</dt>
+        <dd data-testid="memory-figures">
+          {run.peakMemoryBytes === null ? (
+            'Measured when the run ends (the training process’s peak resident memory on the CPU).'
+          ) : (
+            <>
+              {formatBytes(run.peakMemoryBytes)} <span className="muted">(the training process’s peak resident memory{estimate ? `, vs ${formatBytes(estimate.peakBytes)} estimated` : ''})</span>
+            </>
+          )}
+        </dd>
       </>
     )
   }
