@@ -49,11 +49,7 @@ class _Where:
     config: Optional[RunConfig] = None
 
 
-def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
-          backend_factory=None, prefer_cuda: bool = True) -> int:
-    """`backend_factory(config, compute, warn)` replaces `create_backend` and `prefer_cuda=False`
-    keeps the run on the CPU; both exist for the benchmark harness (localtune_runtime.bench), which
-    trains random-weight models through this recipe. The app and the CLI use neither."""
+def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) -> int:
     run_dir = Path(run_dir).resolve()
     if not run_dir.is_dir():
         terminal.say(f"error: the run folder {run_dir} does not exist")
@@ -62,7 +58,7 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
     where = _Where()
     started = time.monotonic()
     try:
-        return _train(run_dir, resume, stop, terminal, events, where, backend_factory, prefer_cuda)
+        return _train(run_dir, resume, stop, terminal, events, where)
     except RunFailure as failure:
         return _report_failure(failure, events, terminal, where, started)
     except KeyboardInterrupt:
@@ -92,7 +88,7 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
 
 
 def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, events: EventLog,
-           where: _Where, backend_factory=None, prefer_cuda: bool = True) -> int:
+           where: _Where) -> int:
     started = time.monotonic()
 
     def warn(kind: str, message: str) -> None:
@@ -116,12 +112,12 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     if resume and latest is None:
         warn("resume", "--resume was given but there is no checkpoint yet; starting from step 0.")
     pure_bf16 = config.method == "full" and params.full_weights == "bf16" and not config.model.is_tiny_demo
-    compute = choose_compute(params.precision, prefer_cuda, "bf16" if pure_bf16 else "fp32")
+    compute = choose_compute(params.precision, full_weights="bf16" if pure_bf16 else "fp32")
     random.seed(params.seed)
     torch.manual_seed(params.seed)
 
     # ---- 2. tokenizer --------------------------------------------------------------------------
-    backend = (backend_factory or create_backend)(config, compute, warn)
+    backend = create_backend(config, compute, warn)
     if backend.demo:
         from .backends.tiny_demo import DEMO_NOTICE
         terminal.say(DEMO_NOTICE)

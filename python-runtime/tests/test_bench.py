@@ -1,4 +1,4 @@
-"""The GPU benchmark harness (`python -m localtune_runtime.bench`) on the CPU, so it cannot rot.
+"""The GPU benchmark harness (`python -m bench.gpu`) on the CPU, so it cannot rot.
 
 `--tiny` runs the whole pipeline: LocalTune's recipe on the built-in demo model (and, where
 transformers, peft and accelerate are installed, a 2-layer Llama for both LocalTune and the
@@ -16,10 +16,10 @@ import sys
 import pytest
 
 from conftest import RUNTIME_ROOT, runtime_env
-from localtune_runtime.bench import report
-from localtune_runtime.bench.cases import BenchCase, BenchModel, TINY_LLAMA_CONFIG, build_matrix, row_key
-from localtune_runtime.bench.synthetic import TokenIdTokenizer, make_rows, rows_as_text
-from localtune_runtime.bench.trainer_side import NOT_APPLICABLE_DEMO, UNAVAILABLE
+from bench.gpu import report
+from bench.gpu.cases import BenchCase, BenchModel, TINY_LLAMA_CONFIG, build_matrix, row_key
+from bench.gpu.synthetic import TokenIdTokenizer, make_rows, rows_as_text
+from bench.gpu.trainer_side import NOT_APPLICABLE_DEMO, UNAVAILABLE
 from localtune_runtime.data import Record, tokenize_records
 
 REPO = RUNTIME_ROOT.parent
@@ -29,7 +29,7 @@ TINY_MODELS = ["tiny-demo"] + (["tiny-llama"] if HF else [])
 
 
 def bench(*args, timeout=240):
-    return subprocess.run([sys.executable, "-m", "localtune_runtime.bench", *args], cwd=RUNTIME_ROOT,
+    return subprocess.run([sys.executable, "-m", "bench.gpu", *args], cwd=RUNTIME_ROOT,
                           env=runtime_env(), capture_output=True, text=True, timeout=timeout)
 
 

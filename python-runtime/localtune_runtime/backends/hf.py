@@ -248,7 +248,7 @@ class HFBackend:
 
     def _load_base_model(self):
         """The base model with its weights, before LoRA and checkpointing are set up. Its own method
-        so that the GPU benchmark (localtune_runtime.bench) can build the same architecture with
+        so that the GPU benchmark (python-runtime/bench/gpu) can build the same architecture with
         random weights and train it through the rest of this backend unchanged."""
         from transformers import AutoModelForCausalLM
 

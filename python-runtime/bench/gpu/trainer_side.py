@@ -25,7 +25,7 @@ from typing import List, Optional
 
 import torch
 
-from ..failures import is_out_of_memory
+from localtune_runtime.failures import is_out_of_memory
 from . import environment
 from .cases import BenchCase
 from .localtune_side import build_random_model, learning_rate

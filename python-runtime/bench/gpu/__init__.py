@@ -1,4 +1,4 @@
-"""The GPU benchmark harness: `python -m localtune_runtime.bench` (issue 8).
+"""The GPU benchmark harness: `python -m bench.gpu` (issue 8).
 
 It measures, for a matrix of real architectures built from their config.json with random weights,
 LocalTune's training loop against a plain transformers.Trainer (+ peft) baseline, and the

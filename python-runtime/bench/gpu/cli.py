@@ -1,4 +1,4 @@
-"""`python -m localtune_runtime.bench`: the GPU benchmark, one command.
+"""`python -m bench.gpu`: the GPU benchmark, one command.
 
 For every configuration of the matrix (models × methods × max lengths × micro batches ×
 checkpointing), in one process: LocalTune's training loop and a plain transformers.Trainer (+ peft)
@@ -68,7 +68,7 @@ def _attentions(text: str) -> List[str]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m localtune_runtime.bench", description=__doc__.split("\n\n")[1],
+    p = argparse.ArgumentParser(prog="python -m bench.gpu", description=__doc__.split("\n\n")[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", type=_list(str), help="config folder names (meta-llama--Llama-3.2-1B or Llama-3.2-1B), "
                    "folder paths, tiny-demo, tiny-llama; default: the five bundled configs (--tiny: tiny-demo, "
@@ -105,7 +105,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     started = time.monotonic()  # --budget-s counts from here: a caller's time limit covers the setup too
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
-    command = "python -m localtune_runtime.bench" + ("" if not argv else " " + " ".join(shlex.quote(a) for a in argv))
+    command = "python -m bench.gpu" + ("" if not argv else " " + " ".join(shlex.quote(a) for a in argv))
     if args.fill_estimates is not None:
         return fill_estimates(args)
     args.steps = args.steps if args.steps is not None else (3 if args.tiny else 10)
@@ -148,7 +148,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
     from . import environment, estimator, report
-    from ..precision import choose_compute
+    from localtune_runtime.precision import choose_compute
 
     env = environment.describe(device, REPO)  # first CUDA use: it measures the context
     scratch = Path(tempfile.mkdtemp(prefix="localtune-bench-"))

@@ -1,8 +1,8 @@
 """LocalTune's side of a benchmark row: the real recipe (`train.train`), top to bottom.
 
 The harness writes a run folder (run.json + train.jsonl of synthetic rows) and calls `train()`
-in this process, exactly as `python -m localtune_runtime train` does, with two differences the
-recipe offers for this purpose: Hugging Face architectures come from `RandomWeightsBackend`
+in this process, exactly as `python -m localtune_runtime train` does, with two swaps the harness
+makes for one run (`_recipe_on`; the installed runtime has no parameters for them): Hugging Face architectures come from `RandomWeightsBackend`
 (`HFBackend` with the base model built from config.json with random weights instead of loaded
 from disk, and a tokenizer that reads the synthetic ids), and `--device cpu` keeps the run on
 the CPU. The tiny demo model needs neither: it is built from a seed anyway.
@@ -15,6 +15,7 @@ wall time of finished GPU work.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from dataclasses import dataclass
@@ -23,12 +24,13 @@ from typing import Optional
 
 import torch
 
-from ..backends.base import FinalOutputs
-from ..backends.hf import HFBackend, require_packages, set_offline_mode
-from ..events import EVENTS_FILE, read_events
-from ..stop import StopRequest
-from ..terminal import Terminal
-from ..train import train
+from localtune_runtime.backends.base import FinalOutputs
+from localtune_runtime.backends.hf import HFBackend, require_packages, set_offline_mode
+from localtune_runtime.events import EVENTS_FILE, read_events
+from localtune_runtime.stop import StopRequest
+from localtune_runtime.terminal import Terminal
+from localtune_runtime.precision import choose_compute
+import localtune_runtime.train as training_loop
 from . import environment
 from .cases import BenchCase
 from .synthetic import TokenIdTokenizer, rows_as_text, vocabulary, write_train_jsonl
@@ -79,6 +81,22 @@ class RandomWeightsBackend(HFBackend):
         # Random weights are not worth gigabytes of disk; the run's timing ended at the last step.
         return FinalOutputs(load_instructions="Benchmark run with random weights: nothing was saved.")
 
+
+
+@contextlib.contextmanager
+def _recipe_on(device: str, factory):
+    """Trains through the app's own recipe with two swaps, for one run: the backend factory (random
+    weights from a config, no files) and the device the harness measures. The installed runtime
+    has no parameters for either; the harness replaces the recipe's two module-level names."""
+    saved_backend, saved_compute = training_loop.create_backend, training_loop.choose_compute
+    if factory is not None:
+        training_loop.create_backend = factory
+    training_loop.choose_compute = lambda requested, prefer_cuda=True, full_weights="fp32": choose_compute(
+        requested, device == "cuda", full_weights)
+    try:
+        yield
+    finally:
+        training_loop.create_backend, training_loop.choose_compute = saved_backend, saved_compute
 
 @dataclass
 class LocalTuneResult:
@@ -131,7 +149,8 @@ def run(case: BenchCase, rows, run_dir: Path, env: environment.Environment, step
     stop = StopRequest()
     stop.stop_after_step = None  # LOCALTUNE_STOP_AFTER_STEP in the environment must not cut the run short
     environment.reset_peaks(env.device)
-    code = train(run_dir, False, stop, Terminal(log), backend_factory=factory, prefer_cuda=env.device == "cuda")
+    with _recipe_on(env.device, factory):
+        code = training_loop.train(run_dir, False, stop, Terminal(log))
     memory = environment.peaks(env.device)
     outside = environment.outside_allocator_bytes(env)
     (run_dir / "output.log").write_text(log.getvalue(), encoding="utf-8")

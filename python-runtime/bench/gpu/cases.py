@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from ..config import TINY_DEMO_MODEL_ID
+from localtune_runtime.config import TINY_DEMO_MODEL_ID
 
 BUNDLED_CONFIGS = Path(__file__).resolve().parent / "model_configs"
 TINY_DEMO = "tiny-demo"

@@ -28,7 +28,7 @@ ESTIMATE_COLUMNS = ["est_allocated_bytes", "est_reserved_bytes", "est_context_by
                     "est_s_per_step_low", "est_s_per_step_high", "time_vs_estimate", "est_time_basis"]
 COLUMNS = ENVIRONMENT_COLUMNS + CASE_COLUMNS + MEASURED_COLUMNS + ESTIMATE_COLUMNS + ["command", "notes"]
 
-START_MARKER = "<!-- bench-results:start (written by python -m localtune_runtime.bench; edits here are replaced) -->"
+START_MARKER = "<!-- bench-results:start (written by python -m bench.gpu; edits here are replaced) -->"
 END_MARKER = "<!-- bench-results:end -->"
 CPU_ROW = "n/a: CPU run"
 
