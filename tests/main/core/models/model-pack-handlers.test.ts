@@ -2,13 +2,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dispatchContractCall } from '../../../../src/main/core/contract-dispatch'
-import { createCore, type Core } from '../../../../src/main/core/create-core'
-import { makeTempHome } from '../../../helpers/temp-home'
+import type { Core } from '../../../../src/main/core/create-core'
+import { modelFolderHome } from './model-folder-home'
 import { writeSafetensors } from './write-safetensors'
 
 // The Model screen's "Pack for another machine" and "Add a model from a folder or disk", through
 // the contract: models.pack and models.add-packed over model-pack.ts, with a two-tensor model.
-const configFixture = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/models/meta-llama--Llama-3.2-1B/config.json')
 
 /** The answer of a copy that finished (a cancelled one fails the test here). */
 function done<T extends { status: string }>(answer: T): Extract<T, { status: 'done' }> {
@@ -23,23 +22,12 @@ let hfCache: string
 let modelDir: string
 
 beforeEach(() => {
-  const temp = makeTempHome()
-  home = temp.home
-  cleanup = temp.cleanup
-  hfCache = path.join(home, 'hf-cache')
-  core = createCore({ home, env: { ...process.env, LOCALTUNE_HOME: home, HF_HUB_CACHE: hfCache, HF_HOME: path.join(home, 'hf-home') } })
-  modelDir = path.join(home, 'models', 'tiny-llama')
-  fs.mkdirSync(modelDir, { recursive: true })
-  fs.copyFileSync(configFixture, path.join(modelDir, 'config.json'))
-  fs.writeFileSync(path.join(modelDir, 'tokenizer.json'), '{"version": "1.0", "model": {"type": "BPE", "vocab": {}, "merges": []}}')
+  ;({ core, home, cleanup, hfCache, modelDir } = modelFolderHome('tiny-llama'))
   fs.writeFileSync(path.join(modelDir, 'tokenizer_config.json'), '{"model_max_length": 128}')
   writeSafetensors(path.join(modelDir, 'model.safetensors'), { 'model.embed_tokens.weight': ['BF16', [64, 16]], 'model.layers.0.self_attn.q_proj.weight': ['BF16', [16, 16]] })
 })
 
-afterEach(() => {
-  core.close()
-  cleanup()
-})
+afterEach(() => cleanup())
 
 describe('models.pack and models.add-packed', () => {
   it('packs a model folder onto a "disk", adds it to the cache under an id, and the catalog lists it', async () => {

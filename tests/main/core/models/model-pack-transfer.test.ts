@@ -2,14 +2,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EventPayloadOf } from '../../../../src/shared/contract'
-import { createCore, type Core } from '../../../../src/main/core/create-core'
-import { makeTempHome } from '../../../helpers/temp-home'
+import type { Core } from '../../../../src/main/core/create-core'
+import { modelFolderHome } from './model-folder-home'
 import { writeSafetensors } from './write-safetensors'
 
 // A model with ~200 MB of weights, copied through the contract: the host's event loop keeps
 // running while it copies, progress reaches the total, and a cancelled pack or add leaves nothing
 // half-made (the source untouched). The weights are a sparse file: real bytes to copy, none to write first.
-const configFixture = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/models/meta-llama--Llama-3.2-1B/config.json')
 const rows = 50_000
 const columns = 2048 // BF16: 2 bytes each, ~205 MB in all
 
@@ -24,15 +23,7 @@ let weightsBytes: number
 let progress: Progress[]
 
 beforeEach(() => {
-  const temp = makeTempHome()
-  home = temp.home
-  cleanup = temp.cleanup
-  hfCache = path.join(home, 'hf-cache')
-  core = createCore({ home, env: { ...process.env, LOCALTUNE_HOME: home, HF_HUB_CACHE: hfCache, HF_HOME: path.join(home, 'hf-home') } })
-  modelDir = path.join(home, 'models', 'big-llama')
-  fs.mkdirSync(modelDir, { recursive: true })
-  fs.copyFileSync(configFixture, path.join(modelDir, 'config.json'))
-  fs.writeFileSync(path.join(modelDir, 'tokenizer.json'), '{"version": "1.0", "model": {"type": "BPE", "vocab": {}, "merges": []}}')
+  ;({ core, home, cleanup, hfCache, modelDir } = modelFolderHome('big-llama'))
   const weights = path.join(modelDir, 'model.safetensors')
   writeSafetensors(weights, { 'model.embed_tokens.weight': ['BF16', [rows, columns]] }, { truncateDataBy: rows * columns * 2 })
   weightsBytes = fs.statSync(weights).size + rows * columns * 2
@@ -43,10 +34,7 @@ beforeEach(() => {
   })
 })
 
-afterEach(() => {
-  core.close()
-  cleanup()
-})
+afterEach(() => cleanup())
 
 /** Counts the turns of the event loop: a timer that can fire only while the host is free. */
 function loopTicks(): { count(): number; stop(): void } {
