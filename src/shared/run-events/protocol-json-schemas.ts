@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { dataSpecSchema, loraParamsSchema, modelSpecSchema, runConfigSchema, trainingParamsSchema } from '../run-config/run-config-schema'
-import { RUN_EVENT_VERSION, runEventSchema, runEventSchemasByType } from './run-event-schema'
+import { RUN_EVENT_VERSION, runEventSchema, runEventSchemasByType, startedConfigSchema } from './run-event-schema'
 
 /**
  * The run protocol as JSON Schema (draft 2020-12), generated from the zod schemas, which are the
@@ -31,8 +31,10 @@ const text = (schema: JsonSchema): string => `${JSON.stringify(schema, null, 2)}
 export function eventsJsonSchema(): JsonSchema {
   const names = z.registry<{ id: string }>()
   for (const [type, schema] of Object.entries(runEventSchemasByType)) names.add(schema, { id: type })
-  names.add(trainingParamsSchema, { id: 'trainingParams' })
-  const union = z.toJSONSchema(runEventSchema, { target: DRAFT, metadata: names })
+  names.add(startedConfigSchema, { id: 'trainingParams' })
+  // io 'input': an event may leave out a field that has a default, as the events of runs from
+  // before that field existed do (e.g. started.config.full_weights).
+  const union = z.toJSONSchema(runEventSchema, { target: DRAFT, metadata: names, io: 'input' })
   const envelope = z.toJSONSchema(
     z.object({ v: z.literal(RUN_EVENT_VERSION), type: z.enum(Object.keys(runEventSchemasByType) as [string, ...string[]]) }),
     { target: DRAFT }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { describeFieldIssue, trainingMethodSchema, trainingModeSchema, trainingParamsSchema } from '../run-config/run-config-schema'
+import { describeFieldIssue, fullWeightsSchema, trainingMethodSchema, trainingModeSchema, trainingParamsSchema } from '../run-config/run-config-schema'
 
 /**
  * One line of `<run>/events.jsonl`, version 1. These zod schemas are the one definition:
@@ -9,6 +9,12 @@ import { describeFieldIssue, trainingMethodSchema, trainingModeSchema, trainingP
  * stale). Both sides are also tested on the shared fixtures events-v1.jsonl and
  * events-v1-invalid.json. Objects are strict; only checks JSON Schema can express belong here.
  */
+
+/**
+ * The `started` event's config: the resolved parameters. `full_weights` is absent from the events
+ * of runs trained before pure bf16 existed (they kept fp32 weights), and those runs stay readable.
+ */
+export const startedConfigSchema = trainingParamsSchema.extend({ full_weights: fullWeightsSchema.default('fp32') })
 
 export const RUN_EVENT_VERSION = 1
 
@@ -77,7 +83,7 @@ export const startedEventSchema = z.strictObject({
   method: trainingMethodSchema,
   mode: trainingModeSchema,
   /** The resolved run.json params, every field present. */
-  config: trainingParamsSchema,
+  config: startedConfigSchema,
   total_steps: positiveCount,
   resumed_from_step: count.nullable(),
   model: z.strictObject({ id: z.string().min(1), total_parameters: count, trainable_parameters: count }),
