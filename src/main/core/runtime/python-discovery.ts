@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { PythonRuntimeStatus } from '../../../shared/contract'
+import { runPiped } from './piped-command'
 import { runtimeEnvironment } from './runtime-env'
 
 type Source = NonNullable<PythonRuntimeStatus['source']>
@@ -20,7 +20,7 @@ export interface DiscoveryOptions {
   probeTimeoutMs?: number
 }
 
-interface ProbeJson {
+export interface ProbeJson {
   python?: string
   executable?: string
   torch?: string | null
@@ -66,7 +66,7 @@ function isExecutable(file: string): boolean {
   }
 }
 
-interface ProbeAnswer {
+export interface ProbeAnswer {
   probe: ProbeJson | null
   /** Why there is no answer, in a few words for the `tried` list. */
   problem: string | null
@@ -75,29 +75,20 @@ interface ProbeAnswer {
 /**
  * Runs `python -m localtune_runtime probe` with pipes: its stdout holds exactly one JSON object
  * (the probe sends anything else it prints to stderr), so nothing is cut out of terminal text.
+ * `env` must already be the runtime's environment (see runtimeEnvironment).
  */
-function runProbe(executable: string, options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ProbeAnswer> {
-  return new Promise((resolve) => {
-    execFile(
-      executable,
-      ['-m', 'localtune_runtime', 'probe'],
-      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const lastWords = (stderr.trim().split(/\r?\n/).pop() ?? '').slice(0, 300)
-        if (error) {
-          const timedOut = error.killed === true && error.signal === 'SIGKILL'
-          const exit = typeof error.code === 'number' ? `exit ${error.code}` : typeof error.code === 'string' ? error.code : `signal ${error.signal ?? 'none'}`
-          resolve({ probe: null, problem: timedOut ? 'the probe did not answer in time' : `the probe failed (${exit}): ${lastWords || error.message}` })
-          return
-        }
-        try {
-          resolve({ probe: JSON.parse(stdout) as ProbeJson, problem: null })
-        } catch {
-          resolve({ probe: null, problem: `the probe's answer on stdout is not one JSON object: ${stdout.trim().slice(0, 300)}` })
-        }
-      }
-    )
-  })
+export async function runProbe(executable: string, options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ProbeAnswer> {
+  const result = await runPiped([executable, '-m', 'localtune_runtime', 'probe'], { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, maxBufferBytes: 4 * 1024 * 1024 })
+  if (result.code !== 0) {
+    const lastWords = (result.stderr.trim().split(/\r?\n/).pop() ?? '').slice(0, 300)
+    const exit = result.code === null ? 'no exit code' : `exit ${result.code}`
+    return { probe: null, problem: result.timedOut ? 'the probe did not answer in time' : `the probe failed (${exit}): ${lastWords || 'no message'}` }
+  }
+  try {
+    return { probe: JSON.parse(result.stdout) as ProbeJson, problem: null }
+  } catch {
+    return { probe: null, problem: `the probe's answer on stdout is not one JSON object: ${result.stdout.trim().slice(0, 300)}` }
+  }
 }
 
 const setupFix =

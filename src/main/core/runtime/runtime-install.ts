@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { machineFacts, parseWheelName, requirementLines, runPiped, sha256File, PACK_FORMAT, PACK_MANIFEST, PACK_VERSION, type MachineFacts, type PackManifest } from './runtime-pack'
+import { machineFacts, parseWheelName, requirementLines, sha256File, PACK_FORMAT, PACK_MANIFEST, PACK_VERSION, type MachineFacts, type PackManifest } from './runtime-pack'
+import { runProbe, type ProbeJson } from './python-discovery'
 import { runtimeEnvironment } from './runtime-env'
 import { requirementFiles, setUpRuntime, type RuntimeSetupResult } from './runtime-setup'
 
@@ -113,24 +114,17 @@ export function offlinePipEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEn
   return env
 }
 
-interface Probe {
-  torch: string | null
-  cuda_available: boolean
-  gpus: Array<{ name: string }>
-  packages: Record<string, string | null>
-  error: string | null
-}
-
-export function capabilitiesFromProbe(probe: Probe): RuntimeCapabilities {
-  const hf = Boolean(probe.torch && probe.packages.transformers)
+export function capabilitiesFromProbe(probe: ProbeJson): RuntimeCapabilities {
+  const packages = probe.packages ?? {}
+  const hf = Boolean(probe.torch && packages.transformers)
   return {
-    torch: probe.torch,
+    torch: probe.torch ?? null,
     cpu: Boolean(probe.torch),
     cuda: Boolean(probe.torch && probe.cuda_available),
-    lora: hf && Boolean(probe.packages.peft),
+    lora: hf && Boolean(packages.peft),
     full: hf,
-    qlora: hf && Boolean(probe.packages.peft && probe.packages.bitsandbytes && probe.cuda_available),
-    gpus: probe.gpus.map((gpu) => gpu.name)
+    qlora: hf && Boolean(packages.peft && packages.bitsandbytes && probe.cuda_available),
+    gpus: (probe.gpus ?? []).map((gpu) => gpu.name)
   }
 }
 
@@ -143,17 +137,10 @@ export function describeCapabilities(c: RuntimeCapabilities): string {
 }
 
 export async function probeRuntime(python: string, runtimeDir: string, env: NodeJS.ProcessEnv): Promise<RuntimeCapabilities> {
-  // Read through a pipe, not a pty: stdout is one JSON object.
-  const probeEnv = runtimeEnvironment(env, runtimeDir, { everyGpu: true })
-  const probed = await runPiped([python, '-m', 'localtune_runtime', 'probe'], { cwd: runtimeDir, env: probeEnv, timeoutMs: 180_000 })
-  let parsed: Probe
-  try {
-    parsed = JSON.parse(probed.stdout.trim().split(/\r?\n/).pop() ?? '') as Probe
-  } catch {
-    throw new Error(`The runtime's probe did not answer: ${(probed.stderr || probed.stdout).trim().slice(-400)}`)
-  }
-  if (parsed.error) throw new Error(`The runtime's probe found a problem: ${parsed.error}`)
-  return capabilitiesFromProbe(parsed)
+  const { probe, problem } = await runProbe(python, { cwd: runtimeDir, env: runtimeEnvironment(env, runtimeDir, { everyGpu: true }), timeoutMs: 180_000 })
+  if (!probe) throw new Error(`the runtime's probe did not answer: ${problem}`)
+  if (probe.error) throw new Error(`the runtime's probe found a problem: ${probe.error}`)
+  return capabilitiesFromProbe(probe)
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runPiped } from './piped-command'
 import { runPtyCommand } from './pty-command'
 import { pipEnvironment, requirementFiles, type RuntimeFlavour } from './runtime-setup'
 
@@ -81,16 +81,6 @@ if sys.platform.startswith("linux"):
 print(json.dumps({"python": "%d.%d" % sys.version_info[:2], "implementation": sys.implementation.name,
                   "platform": plat, "tags": tags}))
 `
-
-export function runPiped(argv: readonly string[], options: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const [file, ...args] = argv
-  return new Promise((resolve) => {
-    execFile(file!, args, { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr || (error && typeof error.code !== 'number' ? error.message : '')) })
-    })
-  })
-}
 
 export async function machineFacts(python: string, env: NodeJS.ProcessEnv): Promise<MachineFacts> {
   const result = await runPiped([python, '-c', machineScript], { env })

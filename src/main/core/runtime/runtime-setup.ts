@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { runPiped } from './piped-command'
 import { runPtyCommand } from './pty-command'
 import { RUNTIME_LOCK_NAME } from './runtime-lock'
 
@@ -132,7 +132,7 @@ print(json.dumps(answers))
 `
 
 async function askPipIndexes(python: string, output: string, cwd: string, env: NodeJS.ProcessEnv): Promise<IndexAnswer[] | null> {
-  const asked = await runPiped([python, '-c', askIndexes, ...indexesPipUsed(output)], cwd, env)
+  const asked = await runPiped([python, '-c', askIndexes, ...indexesPipUsed(output)], { cwd, env })
   try {
     return JSON.parse(asked.stdout.trim()) as IndexAnswer[]
   } catch {
@@ -173,16 +173,6 @@ interface LockCheck {
   reason: string | null
 }
 
-function runPiped(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const [file, ...args] = argv
-  return new Promise((resolve) => {
-    execFile(file!, args, { cwd, env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr || (error && typeof error.code !== 'number' ? error.message : '')) })
-    })
-  })
-}
-
 /**
  * Creates the runtime's venv, installs the requirements with pip (streaming its output, so the
  * user sees progress), and writes the lock that records every installed version. A venv that
@@ -203,7 +193,7 @@ export async function setUpRuntime(options: RuntimeSetupOptions): Promise<Runtim
     return result
   }
   const lockCommand = (command: 'write' | 'check') =>
-    runPiped([venvPython, '-m', 'localtune_runtime.runtime_lock', command, '--flavour', options.flavour, ...files], options.runtimeDir, lockEnv)
+    runPiped([venvPython, '-m', 'localtune_runtime.runtime_lock', command, '--flavour', options.flavour, ...files], { cwd: options.runtimeDir, env: lockEnv })
 
   const absent = files.filter((file) => !fs.existsSync(file))
   if (absent.length) return failed(`${absent.join(', ')} is missing: the runtime folder ${options.runtimeDir} is incomplete. Reinstall LocalTune or check out the repository again.`)
