@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import readline from 'node:readline'
 import type { ParsedRequestOf, PythonRuntimeStatus, ResponseOf, RunFailure } from '../../../shared/contract'
 import type { EstimateVerification, VerifyProgress } from '../../../shared/contract/estimate-schemas'
 import { parseRunConfig, RUN_CONFIG_SCHEMA_VERSION } from '../../../shared/run-config/run-config-schema'
-import { terminalToPlainLines } from '../../../shared/terminal/plain-lines'
 import type { EventHub } from '../event-hub'
+import { startJsonLinesChild } from '../runtime/json-lines-child'
 import { runtimeEnvironment } from '../runtime/runtime-env'
 import { UserFacingError } from '../user-facing-error'
 import { parseVerifyLine, type VerifyResultLine } from './verify-lines'
@@ -26,7 +25,6 @@ export interface EstimateVerifierDeps {
 
 /** The prefix of every verification's temporary folder (removed when it ends, however it ends). */
 export const verifyTempPrefix = 'localtune-verify-'
-const stderrTailLines = 40
 /** A cancelled verification gets this long to end on SIGTERM before SIGKILL. */
 const cancelGraceMs = 3000
 
@@ -114,60 +112,44 @@ export class EstimateVerifier {
     this.deps.events.publish('estimate.verify-progress', progress)
   }
 
-  private runVerify(python: string, env: NodeJS.ProcessEnv, cwd: string, request: VerifyRequest, stdin: string): Promise<VerifyAnswer> {
+  private async runVerify(python: string, env: NodeJS.ProcessEnv, cwd: string, request: VerifyRequest, stdin: string): Promise<VerifyAnswer> {
     const { verificationId } = request
     const started = Date.now()
-    const child = spawn(python, ['-m', 'localtune_runtime', 'verify', '--json'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
-    const entry: Running = { child, cancelled: false }
-    this.running.set(verificationId, entry)
     let result: VerifyResultLine | null = null
     let failure: Pick<RunFailure, 'kind' | 'message' | 'advice'> | null = null
-    const stderr: string[] = []
-
-    readline.createInterface({ input: child.stdout! }).on('line', (text) => {
-      const line = parseVerifyLine(text)
-      if (!line) return
-      if (line.type === 'progress') this.publish({ verificationId, stage: line.stage, step: line.step, steps: line.steps, message: line.message })
-      else if (line.type === 'result') result = line
-      else failure = { kind: line.kind, message: line.message, advice: line.advice }
-    })
-    child.stderr!.setEncoding('utf8')
-    child.stderr!.on('data', (chunk: string) => {
-      stderr.push(...terminalToPlainLines(chunk).filter((line) => line.trim()))
-      if (stderr.length > stderrTailLines * 2) stderr.splice(0, stderr.length - stderrTailLines)
-    })
-    child.stdin!.on('error', () => undefined) // a runtime that fails at start closes stdin early; its exit says why
-    child.stdin!.end(stdin)
-
-    return new Promise<VerifyAnswer>((resolve) => {
-      let settled = false
-      const finish = (exitCode: number | null, signal: NodeJS.Signals | null, spawnError: Error | null) => {
-        if (settled) return
-        settled = true
-        this.running.delete(verificationId)
-        if (entry.cancelled) return resolve({ status: 'cancelled', verificationId })
-        const measured = result as VerifyResultLine | null
-        if (measured) return resolve({ status: 'measured', verification: verificationOf(verificationId, measured, (Date.now() - started) / 1000) })
-        const outputTail = stderr.slice(-stderrTailLines)
-        const said = failure as Pick<RunFailure, 'kind' | 'message' | 'advice'> | null
-        const how = spawnError ? `could not be started: ${spawnError.message}` : signal ? `was ended by ${signal}` : `exited with code ${exitCode ?? 'unknown'} without a result`
-        resolve({
-          status: 'failed',
-          verificationId,
-          failure: {
-            message: said?.message ?? `The verification ${how}; its last lines are below.`,
-            kind: said?.kind ?? null,
-            advice: said?.advice ?? [],
-            exitCode,
-            signal,
-            outputTail
-          }
-        })
+    const { child, ended } = startJsonLinesChild(python, ['-m', 'localtune_runtime', 'verify', '--json'], {
+      cwd,
+      env,
+      stdin,
+      onLine: (text) => {
+        const line = parseVerifyLine(text)
+        if (!line) return
+        if (line.type === 'progress') this.publish({ verificationId, stage: line.stage, step: line.step, steps: line.steps, message: line.message })
+        else if (line.type === 'result') result = line
+        else failure = { kind: line.kind, message: line.message, advice: line.advice }
       }
-      child.on('error', (error) => finish(null, null, error))
-      // 'close' comes after stdout ended, so every line has been read by then.
-      child.on('close', (code, signal) => finish(code, signal, null))
     })
+    const entry: Running = { child, cancelled: false }
+    this.running.set(verificationId, entry)
+    const { exitCode, signal, spawnError, outputTail } = await ended
+    this.running.delete(verificationId)
+    if (entry.cancelled) return { status: 'cancelled', verificationId }
+    const measured = result as VerifyResultLine | null
+    if (measured) return { status: 'measured', verification: verificationOf(verificationId, measured, (Date.now() - started) / 1000) }
+    const said = failure as Pick<RunFailure, 'kind' | 'message' | 'advice'> | null
+    const how = spawnError ? `could not be started: ${spawnError.message}` : signal ? `was ended by ${signal}` : `exited with code ${exitCode ?? 'unknown'} without a result`
+    return {
+      status: 'failed',
+      verificationId,
+      failure: {
+        message: said?.message ?? `The verification ${how}; its last lines are below.`,
+        kind: said?.kind ?? null,
+        advice: said?.advice ?? [],
+        exitCode,
+        signal,
+        outputTail
+      }
+    }
   }
 }
 

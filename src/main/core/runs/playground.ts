@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
-import readline from 'node:readline'
 import type { PythonRuntimeStatus } from '../../../shared/contract'
 import type { GenerateResult, PlaygroundAnswer, PlaygroundInput, PlaygroundModel, RunFailure } from '../../../shared/contract/runs'
-import { terminalToPlainLines } from '../../../shared/terminal/plain-lines'
 import type { EventHub } from '../event-hub'
+import { startJsonLinesChild } from '../runtime/json-lines-child'
 import { runtimeEnvironment } from '../runtime/runtime-env'
 import { UserFacingError } from '../user-facing-error'
 import { OutputBatcher } from './output-batcher'
@@ -37,8 +36,6 @@ type RuntimeLine =
   | { type: 'answer'; model: PlaygroundModel; text: string; stop: 'end' | 'length'; new_tokens: number; prompt_tokens: number }
   | { type: 'failure'; kind: string; message: string; advice: string[] }
 
-const stderrTailLines = 40
-
 /**
  * Tries a run's model: `python -m localtune_runtime generate --json`, a child process whose
  * stdin takes the request and whose stdout is JSON lines (text deltas, whole answers, a failure).
@@ -46,7 +43,7 @@ const stderrTailLines = 40
  * report. The prompt is formatted with the shared formatter, as the training examples were.
  */
 export class Playground {
-  private readonly running = new Set<ReturnType<typeof spawn>>()
+  private readonly running = new Set<ChildProcess>()
 
   constructor(private readonly deps: PlaygroundDeps) {}
 
@@ -77,63 +74,46 @@ export class Playground {
     return this.runGenerate(row, python.executable, env, runtimeRequest, requestId, prompt, notice)
   }
 
-  private runGenerate(row: RunRow, python: string, env: NodeJS.ProcessEnv, runtimeRequest: object, requestId: string, prompt: string, notice: string | null): Promise<GenerateResult> {
-    const child = spawn(python, ['-m', 'localtune_runtime', 'generate', '--run-dir', row.run_dir, '--json'], { cwd: row.run_dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
-    this.running.add(child)
+  private async runGenerate(row: RunRow, python: string, env: NodeJS.ProcessEnv, runtimeRequest: object, requestId: string, prompt: string, notice: string | null): Promise<GenerateResult> {
     const answers: PlaygroundAnswer[] = []
     let failure: RunFailure | null = null
-    const stderr: string[] = []
     let batchedModel: PlaygroundModel | null = null
     const batcher = new OutputBatcher({
       onFlush: (text) => this.deps.events.publish('playground.output', { requestId, runId: row.id, model: batchedModel, text, done: false })
     })
-
-    const lines = readline.createInterface({ input: child.stdout })
-    lines.on('line', (line) => {
-      const parsed = parseRuntimeLine(line)
-      if (!parsed) return
-      if (parsed.type === 'text') {
-        if (batchedModel !== parsed.model) {
-          batcher.flush()
-          batchedModel = parsed.model
+    const { child, ended } = startJsonLinesChild(python, ['-m', 'localtune_runtime', 'generate', '--run-dir', row.run_dir, '--json'], {
+      cwd: row.run_dir,
+      env,
+      stdin: JSON.stringify(runtimeRequest),
+      onLine: (line) => {
+        const parsed = parseRuntimeLine(line)
+        if (!parsed) return
+        if (parsed.type === 'text') {
+          if (batchedModel !== parsed.model) {
+            batcher.flush()
+            batchedModel = parsed.model
+          }
+          batcher.push(parsed.text)
+        } else if (parsed.type === 'answer') {
+          answers.push({ model: parsed.model, text: parsed.text, stop: parsed.stop, newTokens: parsed.new_tokens, promptTokens: parsed.prompt_tokens })
+        } else {
+          failure = { message: parsed.message, kind: parsed.kind, advice: parsed.advice, exitCode: null, signal: null, outputTail: [] }
         }
-        batcher.push(parsed.text)
-      } else if (parsed.type === 'answer') {
-        answers.push({ model: parsed.model, text: parsed.text, stop: parsed.stop, newTokens: parsed.new_tokens, promptTokens: parsed.prompt_tokens })
-      } else {
-        failure = { message: parsed.message, kind: parsed.kind, advice: parsed.advice, exitCode: null, signal: null, outputTail: [] }
       }
     })
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (chunk: string) => {
-      stderr.push(...terminalToPlainLines(chunk).filter((line) => line.trim()))
-      if (stderr.length > stderrTailLines * 2) stderr.splice(0, stderr.length - stderrTailLines)
-    })
-    child.stdin.on('error', () => undefined) // a runtime that fails at start closes stdin early; its exit says why
-    child.stdin.end(JSON.stringify(runtimeRequest))
-
-    return new Promise<GenerateResult>((resolve) => {
-      let settled = false
-      const finish = (exitCode: number | null, signal: NodeJS.Signals | null, spawnError: Error | null) => {
-        if (settled) return
-        settled = true
-        this.running.delete(child)
-        batcher.flush()
-        batcher.dispose()
-        this.deps.events.publish('playground.output', { requestId, runId: row.id, model: null, text: '', done: true })
-        const outputTail = stderr.slice(-stderrTailLines)
-        let result: RunFailure | null = failure ? { ...(failure as RunFailure), exitCode, outputTail } : null
-        if (!result && spawnError) result = { message: `The runtime could not be started: ${spawnError.message}`, kind: null, advice: [], exitCode, signal: null, outputTail }
-        if (!result && (exitCode !== 0 || signal !== null)) {
-          const how = signal ? `was ended by ${signal}` : `exited with code ${exitCode ?? 'unknown'}`
-          result = { message: `Generation ${how}; its last lines are below.`, kind: null, advice: [], exitCode, signal, outputTail }
-        }
-        resolve({ requestId, prompt, answers, notice, exitCode, failure: result })
-      }
-      child.on('error', (error) => finish(null, null, error))
-      // 'close' comes after stdout ended, so every line has been read by then.
-      child.on('close', (code, signal) => finish(code, signal, null))
-    })
+    this.running.add(child)
+    const { exitCode, signal, spawnError, outputTail } = await ended
+    this.running.delete(child)
+    batcher.flush()
+    batcher.dispose()
+    this.deps.events.publish('playground.output', { requestId, runId: row.id, model: null, text: '', done: true })
+    let result: RunFailure | null = failure ? { ...(failure as RunFailure), exitCode, outputTail } : null
+    if (!result && spawnError) result = { message: `The runtime could not be started: ${spawnError.message}`, kind: null, advice: [], exitCode, signal: null, outputTail }
+    if (!result && (exitCode !== 0 || signal !== null)) {
+      const how = signal ? `was ended by ${signal}` : `exited with code ${exitCode ?? 'unknown'}`
+      result = { message: `Generation ${how}; its last lines are below.`, kind: null, advice: [], exitCode, signal, outputTail }
+    }
+    return { requestId, prompt, answers, notice, exitCode, failure: result }
   }
 
   /** Ends generations still going (the app is closing). */
