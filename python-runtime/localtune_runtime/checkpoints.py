@@ -7,6 +7,11 @@ schedule is a pure function of the step (schedule.get_lr); its settings are reco
 With all of that restored, a resumed run takes the same steps, with the same losses, as a run that
 was never interrupted.
 
+Under torchrun (distributed.py) rank 0 writes the checkpoint: the weights and optimizer state are
+the same on every rank (DDP), the RNG states are not (each rank draws its own dropout masks), so
+rng_state.pt holds every rank's. The world size is recorded, because the data split depends on
+it: a checkpoint resumes only with the number of ranks that wrote it.
+
 A checkpoint is written to a hidden `.step-N.partial` folder and renamed when complete, so an
 interrupted save never looks like a checkpoint.
 """
@@ -59,6 +64,7 @@ class Restored:
     position: DataPosition
     history: TrainHistory
     fingerprint: dict
+    world_size: int = 1
 
 
 def step_dirs(checkpoints_dir: Path) -> List[Path]:
@@ -85,9 +91,16 @@ def checkpoint_bytes(optimizer) -> int:
     return 3 * trainable + 1024 * 1024
 
 
+def rng_states() -> dict:
+    """This process's torch RNG states (CPU and every CUDA device)."""
+    return {"torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
 def save_checkpoint(checkpoints_dir: Path, *, step: int, total_steps: int, backend, optimizer,
                     scaler, position: DataPosition, history: TrainHistory, schedule: dict,
-                    fingerprint: dict, keep: int) -> Path:
+                    fingerprint: dict, keep: int, rank_rng: Optional[list] = None) -> Path:
+    """`rank_rng`: every rank's rng_states(), in rank order, when training as several ranks."""
     partial = checkpoints_dir / f".step-{step}.partial"
     try:
         checkpoints_dir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +108,7 @@ def save_checkpoint(checkpoints_dir: Path, *, step: int, total_steps: int, backe
         ensure_free_space(checkpoints_dir, checkpoint_bytes(optimizer), f"the checkpoint at step {step}", step=step)
         return _write_checkpoint(checkpoints_dir, partial, step=step, total_steps=total_steps, backend=backend,
                                  optimizer=optimizer, scaler=scaler, position=position, history=history,
-                                 schedule=schedule, fingerprint=fingerprint, keep=keep)
+                                 schedule=schedule, fingerprint=fingerprint, keep=keep, rank_rng=rank_rng)
     except Exception as error:  # noqa: BLE001 - a disk failure gets its own message; the rest goes on up
         if not is_disk_error(error):
             raise
@@ -105,7 +118,7 @@ def save_checkpoint(checkpoints_dir: Path, *, step: int, total_steps: int, backe
 
 def _write_checkpoint(checkpoints_dir: Path, partial: Path, *, step: int, total_steps: int, backend, optimizer,
                       scaler, position: DataPosition, history: TrainHistory, schedule: dict,
-                      fingerprint: dict, keep: int) -> Path:
+                      fingerprint: dict, keep: int, rank_rng: Optional[list]) -> Path:
     final = checkpoints_dir / f"step-{step}"
     if partial.exists():
         shutil.rmtree(partial)
@@ -114,11 +127,14 @@ def _write_checkpoint(checkpoints_dir: Path, partial: Path, *, step: int, total_
     backend.save_weights(partial)
     optimizer_state = optimizer.state_dict()
     torch.save({"state": optimizer_state["state"]}, partial / OPTIMIZER_FILE)
-    torch.save({"torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}, partial / RNG_FILE)
+    rng = rng_states()
+    if rank_rng is not None:
+        rng["ranks"] = rank_rng
+    torch.save(rng, partial / RNG_FILE)
     python_version, python_state, python_gauss = random.getstate()
     state = {
         "step": step, "total_steps": total_steps, "epoch": position.epoch, "index_in_epoch": position.index,
+        "world_size": len(rank_rng) if rank_rng is not None else 1,
         "schedule": schedule, "fingerprint": fingerprint,
         "optimizer_param_groups": optimizer_state["param_groups"],
         "grad_scaler": scaler.state_dict() if scaler is not None else None,
@@ -136,15 +152,45 @@ def _write_checkpoint(checkpoints_dir: Path, partial: Path, *, step: int, total_
     return final
 
 
-def load_checkpoint(path: Path, *, backend, optimizer, scaler) -> Restored:
-    """Restore weights, optimizer, scaler and RNG from `path`. Call it after the model and the
-    optimizer exist (building them uses the RNG), right before the first step."""
+def checkpoint_world_size(path: Path) -> int:
+    """The number of ranks that wrote the checkpoint (1 for single-process runs and checkpoints
+    from before distributed training)."""
+    try:
+        state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RunFailure("model_files", f"The checkpoint {path.name} could not be read: {error}",
+                         [f"Delete {path} to resume from the checkpoint before it.",
+                          "Or start the run again without --resume."]) from None
+    return int(state.get("world_size", 1))
+
+
+def world_size_mismatch(path: Path, written_by: int, resuming_with: int) -> RunFailure:
+    def processes(n: int) -> str:
+        return f"{n} process{'es' if n != 1 else ''}"
+    return RunFailure(
+        "config",
+        f"The checkpoint {path.parent.name}/{path.name} was written by {processes(written_by)} (GPUs/ranks) and "
+        f"this resume runs {processes(resuming_with)}. The data order and each process's share of every "
+        "batch depend on that number, so the run cannot continue exactly with another one.",
+        [f"Resume with the same {written_by} GPU{'s' if written_by != 1 else ''}/processes as before.",
+         "Or start a new run with the new number of GPUs (it begins at step 0)."])
+
+
+def load_checkpoint(path: Path, *, backend, optimizer, scaler, rank: int = 0, world_size: int = 1) -> Restored:
+    """Restore weights, optimizer, scaler and RNG from `path` (this rank's RNG when several
+    ranks wrote it). Call it after the model and the optimizer exist (building them uses the
+    RNG), right before the first step."""
+    written_by = checkpoint_world_size(path)
+    if written_by != world_size:
+        raise world_size_mismatch(path, written_by, world_size)
     try:
         state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
         backend.load_weights(path)
         optimizer.load_state_dict({"state": read_torch_tensors(path / OPTIMIZER_FILE)["state"],
                                    "param_groups": state["optimizer_param_groups"]})
         rng = read_torch_tensors(path / RNG_FILE)
+        if world_size > 1:
+            rng = rng["ranks"][rank]
     except (OSError, RuntimeError, KeyError, ValueError) as error:
         raise RunFailure("model_files", f"The checkpoint {path.name} could not be read: {error}",
                          [f"Delete {path} to resume from the checkpoint before it.",
@@ -158,4 +204,4 @@ def load_checkpoint(path: Path, *, backend, optimizer, scaler) -> Restored:
         torch.cuda.set_rng_state_all(rng["cuda"][:torch.cuda.device_count()])
     history = TrainHistory(list(state["recent_losses"]), state["last_eval_loss"], state["last_eval_step"])
     return Restored(state["step"], DataPosition(state["epoch"], state["index_in_epoch"]), history,
-                    state["fingerprint"])
+                    state["fingerprint"], written_by)

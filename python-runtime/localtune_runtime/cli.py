@@ -44,14 +44,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     from .terminal import Terminal
     terminal = Terminal()
     if args.command == "train":
+        from .distributed import Distributed
+        from .failures import RunFailure
         from .stop import StopRequest
         from .train import train
 
+        try:
+            dist = Distributed.from_env()  # torchrun's RANK / WORLD_SIZE / LOCAL_RANK, if any
+        except RunFailure as failure:
+            terminal.problem(f"error ({failure.kind})", failure.message, failure.advice)
+            return 1
+        # Under torchrun, rank 0 speaks for the run; the other ranks print only their own failure.
+        dist.quiet_libraries()
+        terminal = Terminal(quiet=not dist.is_main)
         stop = StopRequest(on_request=lambda reason: terminal.say(
             f"Stop requested ({reason}): finishing this step, then saving. Press Ctrl+C again to force."))
         stop.install_signal_handlers()
-        stop.watch(sys.stdin)
-        return train(args.run_dir, args.resume, stop, terminal)
+        if dist.reads_stdin:
+            stop.watch(sys.stdin)
+        return train(args.run_dir, args.resume, stop, terminal, dist)
 
     if args.command == "verify":
         from .verify import verify

@@ -271,30 +271,41 @@ class BatchPlan:
 
     Worst case first: given the lengths, the first micro batch of the run holds the longest
     sequences (the rest of epoch 0 keeps its shuffled order), so a batch that does not fit in
-    memory fails at step 1, not hours in when the longest examples come up."""
+    memory fails at step 1, not hours in when the longest examples come up.
+
+    Under torchrun the plan is global: a micro batch holds micro_batch_size x world_size
+    sequences and each rank trains on its share of it (rank_share). The order depends only on the
+    seed, the epoch, the lengths and the world size, so two ranks with micro batch b take the
+    same steps over the same examples as one process with micro batch 2b, every rank rebuilds the
+    same plan, and a resume needs only (epoch, index)."""
 
     def __init__(self, n_sequences: int, micro_batch_size: int, accumulation: int, seed: int,
-                 lengths: Optional[Sequence[int]] = None):
+                 lengths: Optional[Sequence[int]] = None, world_size: int = 1):
         if lengths is not None and len(lengths) != n_sequences:
             raise ValueError(f"BatchPlan: {len(lengths)} lengths for {n_sequences} sequences")
+        if world_size < 1:
+            raise ValueError(f"BatchPlan: world_size must be >= 1, got {world_size}")
         self.n = n_sequences
         self.micro_batch_size = micro_batch_size
+        self.world_size = world_size
+        self.global_micro_batch_size = micro_batch_size * world_size
         self.accumulation = accumulation
         self.seed = seed
         self.lengths = list(lengths) if lengths is not None else None
         self._orders: dict = {}
 
     def longest_batch(self) -> List[int]:
-        """Indices of the longest micro batch: the micro_batch_size longest sequences (earlier
-        ones first among equal lengths); [] without lengths."""
+        """Indices of the longest (global) micro batch: the micro_batch_size x world_size longest
+        sequences (earlier ones first among equal lengths); [] without lengths. Every rank's share
+        of it is that rank's longest micro batch of the run."""
         if self.lengths is None:
             return []
         by_length = sorted(range(self.n), key=lambda i: (-self.lengths[i], i))
-        return by_length[:self.micro_batch_size]
+        return by_length[:self.global_micro_batch_size]
 
     @property
     def steps_per_epoch(self) -> int:
-        micro_batches = math.ceil(self.n / self.micro_batch_size)
+        micro_batches = math.ceil(self.n / self.global_micro_batch_size)
         return math.ceil(micro_batches / self.accumulation)
 
     def order(self, epoch: int) -> List[int]:
@@ -309,17 +320,27 @@ class BatchPlan:
         return self._orders[epoch]
 
     def next_step(self, position: DataPosition) -> Tuple[List[List[int]], DataPosition]:
-        """The micro batches (lists of sequence indices) of the next optimizer step. A step never
-        spans two epochs; the last step of an epoch may have fewer micro batches."""
+        """The (global) micro batches, lists of sequence indices, of the next optimizer step. A
+        step never spans two epochs; the last step of an epoch may have fewer micro batches, and
+        its last micro batch fewer sequences."""
         epoch, index = position.epoch, position.index
         if index >= self.n:
             epoch, index = epoch + 1, 0
         order = self.order(epoch)
         micro_batches = []
         while len(micro_batches) < self.accumulation and index < self.n:
-            micro_batches.append(order[index:index + self.micro_batch_size])
-            index += self.micro_batch_size
+            micro_batches.append(order[index:index + self.global_micro_batch_size])
+            index += self.global_micro_batch_size
         return micro_batches, DataPosition(epoch, min(index, self.n))
 
     def epochs_done(self, position: DataPosition) -> float:
         return position.epoch + position.index / self.n
+
+
+def rank_share(indices: Sequence[int], rank: int, world_size: int) -> List[int]:
+    """Rank `rank`'s part of a global micro batch: contiguous, sizes differing by at most one
+    (earlier ranks take the extra), so a full micro batch gives every rank micro_batch_size
+    sequences. The last micro batch of an epoch may leave a rank none."""
+    base, extra = divmod(len(indices), world_size)
+    start = rank * base + min(rank, extra)
+    return list(indices[start:start + base + (1 if rank < extra else 0)])

@@ -72,11 +72,27 @@ class EventLog:
         self.emit("warning", kind=kind, message=message)
 
     def error(self, kind: str, message: str, advice: list, step: Optional[int],
-              memory: Optional[dict] = None) -> None:
+              memory: Optional[dict] = None, rank: Optional[int] = None) -> None:
+        """`rank`: the torchrun rank the failure happened on (distributed runs only)."""
         fields: dict = {"kind": kind, "message": message, "advice": list(advice), "step": step}
         if memory is not None:
             fields["memory"] = memory
+        if rank is not None:
+            fields["rank"] = rank
         self.emit("error", **fields)
+
+
+class NoEvents:
+    """The event log of a torchrun rank other than 0: rank 0 writes the run's events."""
+
+    def emit(self, event_type: str, **fields: Any) -> None:
+        pass
+
+    def warning(self, kind: str, message: str) -> None:
+        pass
+
+    def error(self, *args: Any, **fields: Any) -> None:
+        pass
 
 
 def read_events(run_dir: Path) -> list:

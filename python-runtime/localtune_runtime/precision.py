@@ -50,21 +50,24 @@ def cuda_bf16_supported(index: int = 0) -> bool:
     return major >= 8
 
 
-def choose_compute(requested: str, prefer_cuda: bool = True, full_weights: str = "fp32") -> Compute:
-    """`full_weights="bf16"` (pure bf16 full finetuning, see config.TrainingParams) computes in
+def choose_compute(requested: str, prefer_cuda: bool = True, full_weights: str = "fp32", cuda_index: int = 0) -> Compute:
+    """`cuda_index`: the GPU this process trains on (a torchrun rank uses its LOCAL_RANK).
+
+    `full_weights="bf16"` (pure bf16 full finetuning, see config.TrainingParams) computes in
     bf16 wherever it runs, the CPU included: its weights are bf16, so nothing else fits them."""
     if full_weights == "bf16":
-        return _pure_bf16_compute(requested, prefer_cuda)
+        return _pure_bf16_compute(requested, prefer_cuda, cuda_index)
     if prefer_cuda and torch.cuda.is_available():
-        device = torch.device("cuda:0")
-        label = f"cuda:0 ({torch.cuda.get_device_name(0)})"
-        bf16 = cuda_bf16_supported(0)
+        index = cuda_index
+        device = torch.device("cuda", index)
+        label = f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+        bf16 = cuda_bf16_supported(index)
         if requested == "auto":
             return Compute(device, "bf16" if bf16 else "fp16", label)
         if requested == "bf16" and not bf16:
-            major, minor = torch.cuda.get_device_capability(0)
+            major, minor = torch.cuda.get_device_capability(index)
             raise RunFailure("unsupported_precision",
-                             f"precision bf16 was requested, but {torch.cuda.get_device_name(0)} "
+                             f"precision bf16 was requested, but {torch.cuda.get_device_name(index)} "
                              f"(compute capability {major}.{minor}) does not support bfloat16; "
                              "it needs an Ampere (8.0) or newer GPU.",
                              ["Set precision to \"auto\" or \"fp16\" (fp16 with loss scaling works on this GPU).",
@@ -80,20 +83,20 @@ def choose_compute(requested: str, prefer_cuda: bool = True, full_weights: str =
     return Compute(torch.device("cpu"), "fp32", "cpu")
 
 
-def _pure_bf16_compute(requested: str, prefer_cuda: bool) -> Compute:
+def _pure_bf16_compute(requested: str, prefer_cuda: bool, index: int) -> Compute:
     if requested in ("fp16", "fp32"):
         raise RunFailure("config", f"full_weights bf16 keeps the weights in bf16 and computes in bf16, but precision "
                          f"is {requested}.",
                          ["Set precision to \"auto\" or \"bf16\" to keep pure bf16 weights.",
                           f"Or set full_weights to \"fp32\" for fp32 master weights with {requested} compute."])
     if prefer_cuda and torch.cuda.is_available():
-        if not cuda_bf16_supported(0):
-            major, minor = torch.cuda.get_device_capability(0)
+        if not cuda_bf16_supported(index):
+            major, minor = torch.cuda.get_device_capability(index)
             raise RunFailure("unsupported_precision",
-                             f"full_weights bf16 needs bfloat16, which {torch.cuda.get_device_name(0)} (compute "
+                             f"full_weights bf16 needs bfloat16, which {torch.cuda.get_device_name(index)} (compute "
                              f"capability {major}.{minor}) does not support; it needs an Ampere (8.0) or newer GPU.",
                              ["Set full_weights to \"fp32\" (fp32 master weights with fp16 compute work on this GPU)."])
-        return Compute(torch.device("cuda:0"), "bf16", f"cuda:0 ({torch.cuda.get_device_name(0)})")
+        return Compute(torch.device("cuda", index), "bf16", f"cuda:{index} ({torch.cuda.get_device_name(index)})")
     return Compute(torch.device("cpu"), "bf16", "cpu")
 
 

@@ -15,11 +15,18 @@ from .failures import missing_package_failure
 
 
 class Terminal:
-    def __init__(self, stream: TextIO = None):
+    def __init__(self, stream: TextIO = None, quiet: bool = False):
+        """`quiet`: only problems are written (a torchrun rank other than 0: rank 0 speaks for the run)."""
         self.stream = stream if stream is not None else sys.stderr
+        self.quiet = quiet
         self._bar: Optional[ProgressBar] = None
 
     def say(self, message: str) -> None:
+        if self.quiet:
+            return
+        self._write(message)
+
+    def _write(self, message: str) -> None:
         # A line printed while the bar is drawn would be glued to it: clear it, print, draw again.
         if self._bar is not None:
             self._bar.clear()
@@ -30,9 +37,11 @@ class Terminal:
 
     def problem(self, title: str, message: str, advice: list) -> None:
         lines = [f"{title}: {message}"] + [f"  - {tip}" for tip in advice]
-        self.say("\n".join(lines))
+        self._write("\n".join(lines))
 
-    def progress_bar(self, total: int, initial: int = 0) -> "ProgressBar":
+    def progress_bar(self, total: int, initial: int = 0):
+        if self.quiet:
+            return _NoBar()
         self._bar = ProgressBar(self.stream, total, initial)
         return self._bar
 
@@ -66,3 +75,10 @@ class ProgressBar:
 
     def close(self) -> None:
         self._bar.close()
+
+
+class _NoBar:
+    """The progress bar of a quiet terminal."""
+
+    def update(self, n: int, postfix: str = "") -> None:
+        pass

@@ -6,10 +6,15 @@ here is shared. Structured facts go to DIR/events.jsonl, words for a person to t
 
 Exit codes: 0 completed or stopped on request, 1 failed (an `error` event says why), 130 forced
 stop (a second Ctrl+C / SIGTERM).
+
+Under torchrun every rank runs this same recipe (distributed.py): each trains on its share of
+every global micro batch, DDP sums the gradients, and rank 0 alone writes the events, the
+terminal's progress, the checkpoints and the final outputs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import random
@@ -23,17 +28,18 @@ import torch
 
 from .backends import create_backend
 from .backends.base import parameter_counts
-from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, latest_checkpoint, load_checkpoint,
-                          save_checkpoint)
+from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, checkpoint_world_size, latest_checkpoint, load_checkpoint,
+                          rng_states, save_checkpoint, world_size_mismatch)
 from .config import FINAL_DIR, ConfigError, RunConfig, load_run_config, peek_run_identity
-from .data import (BatchPlan, DataPosition, DataSummary, as_sequences, collate,
+from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate, rank_share,
                    read_records, tokenize_records)
-from .events import EVENTS_FILE, EventLog
+from .distributed import Distributed, PeerLost, is_collective_failure
+from .events import EVENTS_FILE, EventLog, NoEvents
 from .failures import (RunFailure, config_failure, describe_disk_error, describe_out_of_memory, ensure_free_space,
                        is_disk_error, is_out_of_memory)
 from .loss import token_loss_sum
 from .model_card import TrainingOutcome, write_model_card
-from .precision import choose_compute, gpu_memory, peak_memory
+from .precision import choose_compute, gpu_memory, peak_memory, process_peak_resident_bytes
 from .runtime_lock import lock_for_started_event
 from .schedule import get_lr
 from .stop import StopRequest
@@ -49,28 +55,37 @@ class _Where:
     config: Optional[RunConfig] = None
 
 
-def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) -> int:
+def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
+          dist: Optional[Distributed] = None) -> int:
+    """`dist`: this process's place among torchrun's ranks; None (or a world of 1) trains alone."""
+    dist = dist or Distributed()
     run_dir = Path(run_dir).resolve()
     if not run_dir.is_dir():
-        terminal.say(f"error: the run folder {run_dir} does not exist")
+        terminal.problem("error", f"the run folder {run_dir} does not exist", [])
         return 1
-    events = EventLog(run_dir / EVENTS_FILE, *peek_run_identity(run_dir))
+    events = EventLog(run_dir / EVENTS_FILE, *peek_run_identity(run_dir)) if dist.is_main else NoEvents()
     where = _Where()
     started = time.monotonic()
+    report = lambda failure: _report_failure(failure, events, terminal, where, started, dist, run_dir)  # noqa: E731
     try:
-        return _train(run_dir, resume, stop, terminal, events, where)
+        dist.init()
+        return _train(run_dir, resume, stop, terminal, events, where, dist)
     except RunFailure as failure:
-        return _report_failure(failure, events, terminal, where, started)
+        return report(failure)
     except KeyboardInterrupt:
         failure = RunFailure("interrupted", "Training was interrupted by a second stop signal before it "
                              "could save; progress since the last checkpoint is lost.",
                              ["Resume from the last checkpoint with --resume.",
                               "To stop cleanly next time, press Ctrl+C once (or send `stop`) and wait for the step to finish."],
                              step=where.step)
-        _report_failure(failure, events, terminal, where, started)
+        report(failure)
         return 130
     except Exception as error:  # noqa: BLE001 - every failure must become an event
-        if is_out_of_memory(error):
+        if dist.enabled and is_collective_failure(error):
+            # Another rank went away (or hung); rank 0 finds out which and why from its record.
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            failure = PeerLost(f"rank {dist.rank} lost contact with the other ranks: {detail}", where.step)
+        elif is_out_of_memory(error):
             p = where.config.params if where.config else None
             failure = describe_out_of_memory(
                 error, where.step, where.config.method if where.config else "lora",
@@ -84,11 +99,13 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal) ->
             failure = RunFailure("internal", f"Unexpected error: {type(error).__name__}: {error}",
                                  ["This is a bug in LocalTune's runtime; the traceback is in the output log.",
                                   "Resume from the last checkpoint with --resume after a fix."], step=where.step)
-        return _report_failure(failure, events, terminal, where, started)
+        return report(failure)
+    finally:
+        dist.close()
 
 
 def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, events: EventLog,
-           where: _Where) -> int:
+           where: _Where, dist: Distributed) -> int:
     started = time.monotonic()
 
     def warn(kind: str, message: str) -> None:
@@ -111,8 +128,12 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                           f"Or delete {checkpoints_dir} to start from scratch."])
     if resume and latest is None:
         warn("resume", "--resume was given but there is no checkpoint yet; starting from step 0.")
+    if resume and latest is not None and checkpoint_world_size(latest) != dist.world_size:
+        # Before the model loads: the answer does not need it.
+        raise world_size_mismatch(latest, checkpoint_world_size(latest), dist.world_size)
     pure_bf16 = config.method == "full" and params.full_weights == "bf16" and not config.model.is_tiny_demo
-    compute = choose_compute(params.precision, full_weights="bf16" if pure_bf16 else "fp32")
+    compute = choose_compute(params.precision, full_weights="bf16" if pure_bf16 else "fp32",
+                             cuda_index=dist.local_rank)
     random.seed(params.seed)
     torch.manual_seed(params.seed)
 
@@ -131,8 +152,8 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     train_examples, train_summary = _load_split(run_dir, config.data.train, config, tokenizer)
     _check_training_data(config.data.train, train_summary, params, warn)
     train_set = as_sequences(train_examples, params.max_length, params.packing)
-    if len(train_set) < params.effective_batch_size:
-        raise _too_small(config.data.train, len(train_examples), len(train_set), params)
+    if len(train_set) < params.effective_batch_size * dist.world_size:
+        raise _too_small(config.data.train, len(train_examples), len(train_set), params, dist.world_size)
     valid_set, valid_summary = [], None
     if config.data.valid:
         valid_examples, valid_summary = _load_split(run_dir, config.data.valid, config, tokenizer)
@@ -142,7 +163,10 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     # Worst case first: the run's first micro batch is its longest, so running out of memory
     # shows at step 1 with its advice rather than when the longest examples come up.
     plan = BatchPlan(len(train_set), params.micro_batch_size, params.gradient_accumulation_steps, params.seed,
-                     lengths=[len(s.input_ids) for s in train_set])
+                     lengths=[len(s.input_ids) for s in train_set], world_size=dist.world_size)
+    # Per sequence, what a step counts: the loss of a step is divided by its global target count,
+    # which every rank knows from the plan without asking the others.
+    sequence_targets = [sum(1 for label in s.labels[1:] if label != IGNORE) for s in train_set]
     total_steps = params.max_steps or params.epochs * plan.steps_per_epoch
     terminal.say(f"Data: {train_summary.examples} training examples ({train_summary.tokens:,} tokens), "
                  f"{valid_summary.examples if valid_summary else 0} validation examples; {total_steps} steps")
@@ -154,6 +178,10 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     total_params, trainable_params = parameter_counts(model)
     named_trainable = backend.named_trainable_parameters()
     trainable = [p for _, p in named_trainable]
+    if dist.enabled:
+        # Every rank built the same weights from the seed; from here on each draws its own
+        # dropout masks (its RNG state is saved per rank, so a resume stays exact).
+        torch.manual_seed(params.seed + dist.rank)
 
     # ---- 5. optimizer --------------------------------------------------------------------------
     optimizer = _adamw(named_trainable, params.learning_rate, params.weight_decay, compute.is_cuda)
@@ -168,38 +196,49 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     # ---- 6. resume -----------------------------------------------------------------------------
     step, position, history, resumed_from = 0, DataPosition(), TrainHistory(), None
     if resume and latest is not None:
-        restored = load_checkpoint(latest, backend=backend, optimizer=optimizer, scaler=scaler)
+        restored = load_checkpoint(latest, backend=backend, optimizer=optimizer, scaler=scaler,
+                                   rank=dist.rank, world_size=dist.world_size)
         step, position, history, resumed_from = restored.step, restored.position, restored.history, restored.step
         where.completed = step
         if restored.fingerprint != fingerprint:
             warn("resume", "Settings that decide the data order or schedule changed since the checkpoint; "
                  "the resumed run continues but will not match an uninterrupted one.")
         terminal.say(f"Resumed from {CHECKPOINTS_DIR}/{latest.name} (step {step}, epoch {position.epoch})")
+    # After the resume, so that the weights DDP broadcasts from rank 0 are the restored ones.
+    ddp = dist.wrap_for_gradients(model, lambda batch: _loss_sum(backend, batch))
     # The lock (what `setup-runtime` installed, every exact version) makes a run reproducible
     # from its events alone; None for a Python the set-up did not make.
     events.emit("started", versions=backend.library_versions(), runtime_lock=lock_for_started_event(),
                 device=compute.device_label,
                 precision=compute.precision, method=config.method, mode=config.mode,
                 config=config.to_dict()["params"], total_steps=total_steps, resumed_from_step=resumed_from,
+                world_size=dist.world_size, effective_batch_size=params.effective_batch_size * dist.world_size,
                 model={"id": config.model.id, "total_parameters": total_params,
                        "trainable_parameters": trainable_params},
                 data={"train_examples": train_summary.examples,
                       "valid_examples": valid_summary.examples if valid_summary else 0,
                       "truncated_examples": train_summary.truncated, "skipped_examples": train_summary.skipped})
     terminal.say(f"Training {trainable_params:,} of {total_params:,} parameters"
+                 + (f" on {dist.world_size} processes" if dist.enabled else "")
                  + (" [DEMO MODEL]" if backend.demo else ""))
 
     # ---- 7. the loop ---------------------------------------------------------------------------
     def evaluate_now() -> None:
-        eval_loss = _evaluate(backend, compute, valid_set, params.micro_batch_size, tokenizer.pad_id, params.packing)
+        eval_loss = _evaluate(backend, compute, valid_set, params.micro_batch_size, tokenizer.pad_id, params.packing,
+                              dist)
         history.last_eval_loss, history.last_eval_step = eval_loss, step
         events.emit("eval", step=step, eval_loss=eval_loss, eval_examples=valid_summary.examples)
         terminal.say(f"step {step}: eval loss {eval_loss:.4f} ({valid_summary.examples} examples)")
 
     def checkpoint_now() -> None:
+        # Every rank takes part (its RNG state goes into the checkpoint); rank 0 writes it.
+        rank_rng = dist.gather_objects(rng_states()) if dist.enabled else None
+        if not dist.is_main:
+            return
         path = save_checkpoint(checkpoints_dir, step=step, total_steps=total_steps, backend=backend,
                                optimizer=optimizer, scaler=scaler, position=position, history=history,
-                               schedule=schedule, fingerprint=fingerprint, keep=params.keep_checkpoints)
+                               schedule=schedule, fingerprint=fingerprint, keep=params.keep_checkpoints,
+                               rank_rng=rank_rng)
         relative = path.relative_to(run_dir).as_posix()
         events.emit("checkpoint", step=step, path=relative)
         terminal.say(f"step {step}: saved checkpoint {relative}")
@@ -208,21 +247,24 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     loop_started = window_started = time.monotonic()
     first_step, window_tokens, window_examples = step, 0, 0
     last_checkpoint_step = step if resumed_from is not None else None
-    while step < total_steps and not stop.requested:
+    # The stop flag is agreed on before every step, so all ranks stop after the same one.
+    while step < total_steps and not dist.agree_stop(stop.requested):
         where.step = step + 1
         micro_batches, position = plan.next_step(position)
         lr = get_lr(step, learning_rate=params.learning_rate, scheduler=params.scheduler,
                     warmup_steps=params.warmup_steps, total_steps=total_steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        batches = [collate([train_set[i] for i in indices], tokenizer.pad_id, params.packing)
-                   for indices in micro_batches]
-        loss, grad_norm = _train_step(backend, compute, optimizer, scaler, trainable, batches, params.max_grad_norm)
+        batches = [_my_batch(indices, train_set, tokenizer.pad_id, params.packing, dist) for indices in micro_batches]
+        step_sequences = [i for indices in micro_batches for i in indices]
+        loss, grad_norm = _train_step(backend, compute, optimizer, scaler, trainable, batches, params.max_grad_norm,
+                                      sum(sequence_targets[i] for i in step_sequences), ddp, dist.world_size)
         step += 1
         where.completed = step
+        loss = dist.step_loss(loss)
         history.add_loss(loss)
-        window_tokens += sum(b.n_tokens for b in batches)
-        window_examples += sum(b.n_examples for b in batches)
+        window_tokens += sum(len(train_set[i].input_ids) for i in step_sequences)
+        window_examples += sum(train_set[i].n_examples for i in step_sequences)
 
         if step % params.log_every_steps == 0 or step == total_steps:
             now = time.monotonic()
@@ -232,7 +274,7 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                         epoch=plan.epochs_done(position), loss=loss, lr=lr, grad_norm=grad_norm,
                         tokens_per_second=window_tokens / window, examples_per_second=window_examples / window,
                         elapsed_seconds=now - started, eta_seconds=seconds_per_step * (total_steps - step),
-                        gpu_memory=gpu_memory(compute))
+                        gpu_memory=gpu_memory(compute), **_rank_memory(compute, dist))
             window_started, window_tokens, window_examples = now, 0, 0
         bar.update(step, f"loss={loss:.4f} lr={lr:.2e}")
         if valid_set and step % params.eval_every_steps == 0:
@@ -247,11 +289,13 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     # ---- 8. save -------------------------------------------------------------------------------
     status = "completed" if step >= total_steps else "stopped"
     if status == "stopped":
-        terminal.say(f"Stopping at step {step} of {total_steps} ({stop.reason}).")
+        terminal.say(f"Stopping at step {step} of {total_steps} ({stop.reason or 'requested on another rank'}).")
         if step > 0 and last_checkpoint_step != step:
             checkpoint_now()
     if valid_set and step > 0 and history.last_eval_step != step:
         evaluate_now()
+    if not dist.is_main:
+        return 0  # the final outputs are rank 0's to write
     outputs, final_dir = None, run_dir / FINAL_DIR
     if step > 0:
         # The final weights: the adapter, or every weight for full finetuning and a merged model (16-bit).
@@ -309,19 +353,25 @@ def _check_training_data(name: str, summary: DataSummary, params, warn) -> None:
              "carries loss (an empty response).")
 
 
-def _too_small(name: str, examples: int, sequences: int, params) -> RunFailure:
+def _too_small(name: str, examples: int, sequences: int, params, world_size: int = 1) -> RunFailure:
     packed = f" (packed into {sequences} sequences)" if params.packing else ""
     advice = []
-    if params.micro_batch_size > sequences:
-        advice.append(f"Lower params.micro_batch_size to {max(1, sequences)} or less.")
+    if params.micro_batch_size * world_size > sequences:
+        advice.append(f"Lower params.micro_batch_size to {max(1, sequences // world_size)} or less.")
     if params.gradient_accumulation_steps > 1:
         advice.append("Lower params.gradient_accumulation_steps.")
     if params.packing:
         advice.append("Turn off packing.")
     advice.append("Add more rows to the dataset.")
+    if world_size > 1:
+        advice.append("Or train with fewer GPUs/processes.")
+        ranks = f" x {world_size} processes"
+    else:
+        ranks = ""
     return RunFailure("data", f"{name} has {examples} usable examples{packed}, fewer than one optimizer step "
                       f"needs: micro_batch_size {params.micro_batch_size} x gradient_accumulation_steps "
-                      f"{params.gradient_accumulation_steps} = {params.effective_batch_size}.", advice)
+                      f"{params.gradient_accumulation_steps}{ranks} = {params.effective_batch_size * world_size}.",
+                      advice)
 
 
 def _adamw(named_parameters, learning_rate: float, weight_decay: float, on_cuda: bool) -> torch.optim.AdamW:
@@ -348,20 +398,35 @@ def _loss_sum(backend, batch) -> torch.Tensor:
     return token_loss_sum(outputs, batch.labels, head)
 
 
-def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Parameter],
-                batches, max_grad_norm: float):
-    """One optimizer step over its micro batches; returns (mean loss per target token, grad norm).
+def _my_batch(indices: List[int], train_set, pad_id: int, packed: bool, dist: Distributed):
+    """(this process's batch of a global micro batch, whether it counts). A rank whose share of
+    the epoch's last, short micro batch is empty still runs one sequence with its loss times zero:
+    DDP's gradient sum needs every rank's backward."""
+    mine = rank_share(indices, dist.rank, dist.world_size) if dist.enabled else indices
+    return collate([train_set[i] for i in (mine or indices[:1])], pad_id, packed), bool(mine)
 
-    Each micro batch's summed loss is divided by the target tokens of the whole step, so the
-    gradient equals that of one big batch however the step is split into micro batches.
+
+def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Parameter],
+                batches, max_grad_norm: float, targets: int, ddp=None, world_size: int = 1):
+    """One optimizer step over its micro batches, (batch, counts) pairs; returns (this process's
+    part of the mean loss per target token, grad norm).
+
+    Each micro batch's summed loss is divided by the target tokens of the whole (global) step, so
+    the gradient equals that of one big batch however the step is split into micro batches and
+    ranks. Under DDP the gradients are summed over ranks once, on the last micro batch.
     """
-    targets = sum(b.n_targets for b in batches)
     step_loss = 0.0
-    for batch in batches:
+    for number, (batch, counts) in enumerate(batches):
         batch.to(compute.device)
-        with compute.autocast():
-            loss = _loss_sum(backend, batch) / targets
-        (scaler.scale(loss) if scaler is not None else loss).backward()
+        last = number == len(batches) - 1
+        with (ddp.no_sync() if ddp is not None and not last else contextlib.nullcontext()):
+            with compute.autocast():
+                loss = (ddp(batch) if ddp is not None else _loss_sum(backend, batch)) / targets
+            if not counts:
+                loss = loss * 0.0
+            # DDP averages the ranks' gradients; the step's gradient is their sum.
+            scaled = loss * world_size if world_size > 1 else loss
+            (scaler.scale(scaled) if scaler is not None else scaled).backward()
         step_loss += loss.item()
     if scaler is not None:
         scaler.unscale_(optimizer)
@@ -375,26 +440,57 @@ def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Pa
     return step_loss, float(grad_norm)
 
 
-def _evaluate(backend, compute, sequences, batch_size: int, pad_id: int, packed: bool) -> float:
+def _evaluate(backend, compute, sequences, batch_size: int, pad_id: int, packed: bool,
+              dist: Optional[Distributed] = None) -> float:
+    """Mean loss per target token over `sequences`; under torchrun each rank takes every
+    world_size-th batch and the sums are added up."""
+    dist = dist or Distributed()
     backend.model.eval()
     loss_sum, targets = 0.0, 0
     with torch.no_grad():
-        for start in range(0, len(sequences), batch_size):
+        for number, start in enumerate(range(0, len(sequences), batch_size)):
+            if number % dist.world_size != dist.rank:
+                continue
             batch = collate(sequences[start:start + batch_size], pad_id, packed).to(compute.device)
             with compute.autocast():
                 loss_sum += float(_loss_sum(backend, batch))
             targets += batch.n_targets
     backend.model.train()
+    if dist.enabled:
+        loss_sum, targets = dist.sum([loss_sum, targets])
     return loss_sum / max(1, targets)
 
 
-def _report_failure(failure: RunFailure, events: EventLog, terminal: Terminal, where: _Where,
-                    started: float) -> int:
+def _rank_memory(compute, dist: Distributed) -> dict:
+    """Each rank's peak memory (its GPU's, or its process's resident memory on the CPU), for the
+    progress event of a distributed run; nothing for a single process."""
+    if not dist.enabled:
+        return {}
+    peak = int(torch.cuda.max_memory_allocated(compute.device)) if compute.is_cuda else process_peak_resident_bytes()
+    return {"rank_peak_bytes": dist.gather_ints(peak)}
+
+
+def _report_failure(failure: RunFailure, events, terminal: Terminal, where: _Where,
+                    started: float, dist: Distributed, run_dir: Path) -> int:
     terminal.close_bar()
+    rank = None
+    if dist.enabled:
+        dist.record_failure(failure)
+        if not dist.is_main:
+            terminal.problem(f"error on rank {dist.rank} ({failure.kind})", failure.message, failure.advice)
+            if not (isinstance(failure, PeerLost) and dist.stands_in_for_rank_zero()
+                    and not dist.rank_zero_reported()):
+                return 1
+            # Rank 0 is gone without a word (killed): this rank, on its machine, writes the events.
+            events = EventLog(run_dir / EVENTS_FILE, *peek_run_identity(run_dir))
+        failure, rank = dist.explain_lost_peer(failure) if isinstance(failure, PeerLost) else (failure, dist.rank)
     step = failure.step if failure.step is not None else where.step
-    terminal.problem(f"error ({failure.kind})", failure.message, failure.advice)
+    if dist.is_main or not dist.enabled:
+        terminal.problem(f"error ({failure.kind})", failure.message, failure.advice)
     try:
-        events.error(failure.kind, failure.message, failure.advice, step, failure.memory)
+        events.error(failure.kind, failure.message, failure.advice, step, failure.memory,
+                     **({"rank": rank} if rank is not None else {}))
+        dist.mark_reported()
         events.emit("finished", status="failed", step=where.completed, final_dir=None, adapter_path=None,
                     weights_path=None, merged_path=None, final_train_loss=None, final_eval_loss=None,
                     peak_memory_bytes=failure.memory.get("peak_bytes") if failure.memory else None,

@@ -86,6 +86,13 @@ export const startedEventSchema = z.strictObject({
   config: startedConfigSchema,
   total_steps: positiveCount,
   resumed_from_step: count.nullable(),
+  /**
+   * How many processes (torchrun ranks, one per GPU) train together; 1 for a single process.
+   * Absent in events written before distributed training.
+   */
+  world_size: positiveCount.optional(),
+  /** Sequences per optimizer step: micro_batch_size × gradient_accumulation_steps × world_size. Absent in older events. */
+  effective_batch_size: positiveCount.optional(),
   model: z.strictObject({ id: z.string().min(1), total_parameters: count, trainable_parameters: count }),
   /** Examples after tokenization: truncated ones were cut to max_length, skipped ones had no token carrying loss. */
   data: z.strictObject({ train_examples: positiveCount, valid_examples: count, truncated_examples: count, skipped_examples: count }),
@@ -110,7 +117,13 @@ export const progressEventSchema = z.strictObject({
   examples_per_second: z.number().min(0),
   elapsed_seconds: seconds,
   eta_seconds: seconds.nullable(),
-  gpu_memory: gpuMemorySchema
+  /** Of rank 0's process. */
+  gpu_memory: gpuMemorySchema,
+  /**
+   * Distributed runs only: each rank's peak memory so far in bytes, in rank order (its GPU's peak
+   * allocation; on the CPU its process's peak resident memory; null where the OS does not say).
+   */
+  rank_peak_bytes: z.array(count.nullable()).min(1).optional()
 })
 
 /** Validation loss, every eval_every_steps steps and at the end. */
@@ -150,7 +163,9 @@ export const errorEventSchema = z.strictObject({
   advice: z.array(z.string().min(1)),
   step: count.nullable(),
   /** Only for out_of_memory on a GPU. */
-  memory: oomMemorySchema.optional()
+  memory: oomMemorySchema.optional(),
+  /** Distributed runs only: the rank (process) that failed first, or that stopped without a word. */
+  rank: count.optional()
 })
 
 /** The last event of a run attempt. "stopped" (stopped on request) is a success: exit code 0. */
