@@ -10,6 +10,7 @@ import { DataPage } from '../pages/data-page'
 import { MachinePage } from '../pages/machine-page'
 import { ModelPage } from '../pages/model-page'
 import { ParametersPage } from '../pages/parameters-page'
+import { HistoryPage } from '../pages/history-page'
 import { ResultsPage } from '../pages/results-page'
 import { TrainPage } from '../pages/train-page'
 
@@ -155,6 +156,14 @@ test('a real architecture from the Hugging Face cache: catalog, chat template, e
   expect(last, `the loss should fall: first three steps ${first.toFixed(3)}, last three ${last.toFixed(3)}`).toBeLessThan(first - 0.2)
   await page.evaluate(() => window.scrollTo(0, 0))
   await screenshotForReadme(page, '08-hf-train')
+
+  // History: the run's measured peak (process memory on the CPU) and step time against the estimate it started with.
+  const history = new HistoryPage(page)
+  await history.open()
+  const estimateError = history.run(runId).getByTestId('estimate-error')
+  await expect(estimateError).toHaveText(/^peak [+−±]\d+ % · step [+−±]\d+ %/)
+  await expect(estimateError).toHaveAttribute('title', /^Estimated peak .+, measured .+ \(process memory\); estimated [\d.]+–[\d.]+ s per step; measured [\d.]+ s per step; estimate only$/)
+  await history.run(runId).getByRole('button', { name: `Open run ${runId} on Train` }).click()
 
   // Results: the adapter and the merged model, and a playground answer unlike the base model's.
   const results = new ResultsPage(page)
