@@ -19,7 +19,14 @@ export type DeviceTarget =
       spec: GpuSpec | null
       bf16Supported: boolean | null
     }
-  | { kind: 'cpu'; label: string; memoryTotalBytes: number; cores: number }
+  | {
+      kind: 'cpu'
+      label: string
+      memoryTotalBytes: number
+      cores: number
+      /** Native bf16 arithmetic (AVX512-BF16, AMX, Arm BF16); null or left out when unknown. Only pure bf16 runs care. */
+      bf16Supported?: boolean | null
+    }
 
 export class DeviceTargetError extends Error {
   constructor(message: string) {

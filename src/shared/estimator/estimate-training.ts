@@ -1,6 +1,6 @@
 import type { DeviceTarget } from './device-target'
 import { availableBytes } from './device-target'
-import { cpuTrainingNote, ruleDevice, trainingDeviceProblems } from './device-rules'
+import { cpuTrainingNote, isPureBf16, ruleDevice, trainingDeviceProblems } from './device-rules'
 import type { ModelArchitecture } from './model-architecture'
 import type { Suggestion } from './suggestions'
 import { suggestChanges } from './suggestions'
@@ -49,6 +49,14 @@ export interface TrainingEstimateInput {
   /** Token statistics of train.jsonl; without them the peak assumes full max_length rows and time is not estimated. */
   tokenStats?: TokenStats | null
   stack?: Partial<TrainingStack>
+  /**
+   * torchrun ranks the run uses (`localtune train --gpus 0,1,2,3` is 4; `--nnodes 2` with 4 GPUs
+   * each is 8; CPU `--processes N` is N). Default 1. Each device in `devices` is then judged as
+   * one rank: memory per GPU, and time for `ranks` such devices together.
+   */
+  ranks?: number
+  /** Machines those ranks are spread over (`--nnodes`); default 1. Only the time depends on it. */
+  nodes?: number
 }
 
 export interface TrainingEstimate {
@@ -67,7 +75,8 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
       bf16Supported: device.kind === 'gpu' ? device.bf16Supported : null,
       longestExampleTokens: input.tokenStats?.maxTokens ?? null,
       parameterCount: input.parameterCount ?? null,
-      stack: input.stack
+      stack: input.stack,
+      ranks: input.ranks
     })
     const available = availableBytes(device)
     const fit = judgeFit(vram.requiredBytes, available, device.label)
@@ -83,15 +92,18 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
         params: input.params,
         precision: vram.precision,
         tokenStats: input.tokenStats,
-        device: device.kind === 'gpu' ? { kind: 'gpu', spec: device.spec as NonNullable<typeof device.spec> } : { kind: 'cpu', cores: device.cores }
+        device: device.kind === 'gpu' ? { kind: 'gpu', spec: device.spec as NonNullable<typeof device.spec> } : { kind: 'cpu', cores: device.cores, bf16Supported: device.bf16Supported ?? null },
+        ranks: input.ranks,
+        nodes: input.nodes
       })
     }
     const suggestions = fit.verdict === 'fits'
       ? []
-      : suggestChanges({ model: input.model, parameterCount: input.parameterCount, params: input.params, device, tokenStats: input.tokenStats ?? null, stack: input.stack })
-    const problems = trainingDeviceProblems({ method: input.params.method, precision: input.params.precision, demo: input.model.isTinyDemo }, ruleDevice(device))
+      : suggestChanges({ model: input.model, parameterCount: input.parameterCount, params: input.params, device, tokenStats: input.tokenStats ?? null, stack: input.stack, ranks: input.ranks })
+    const choice = { method: input.params.method, precision: input.params.precision, demo: input.model.isTinyDemo, fullWeights: input.params.full_weights }
+    const problems = trainingDeviceProblems(choice, ruleDevice(device))
     const cannotTrain = problems.length > 0 ? problems.map((problem) => problem.message).join(' ') : null
-    const cpuNote = device.kind === 'cpu' ? cpuTrainingNote(input.parameterCount ?? null, input.model.isTinyDemo) : null
+    const cpuNote = device.kind === 'cpu' ? cpuTrainingNote(input.parameterCount ?? null, input.model.isTinyDemo, isPureBf16(choice) ? { bf16Supported: device.bf16Supported ?? null } : null) : null
     return { device, availableBytes: available, vram, fit, time, timeUnavailable, suggestions, cannotTrain, cpuNote }
   })
   const trainable = devices.filter((entry) => entry.cannotTrain === null)

@@ -32,6 +32,8 @@ export interface SuggestionInput {
   device: DeviceTarget
   tokenStats?: Pick<TokenStats, 'counts' | 'maxTokens' | 'p95Tokens'> | null
   stack?: Partial<TrainingStack>
+  /** torchrun ranks (default 1): suggestions are judged per rank, as the estimate is. */
+  ranks?: number
 }
 
 const roundUp64 = (n: number): number => Math.max(64, Math.ceil(n / 64) * 64)
@@ -49,7 +51,8 @@ function evaluate(input: SuggestionInput, params: EstimateParams): { required: n
     bf16Supported: input.device.kind === 'gpu' ? input.device.bf16Supported : null,
     longestExampleTokens: input.tokenStats?.maxTokens ?? null,
     parameterCount: input.parameterCount ?? null,
-    stack: input.stack
+    stack: input.stack,
+    ranks: input.ranks
   })
   const fit = judgeFit(vram.requiredBytes, availableBytes(input.device), input.device.label)
   return { required: vram.requiredBytes, verdict: fit.verdict }

@@ -30,6 +30,8 @@ export type VramTermKey =
   | 'logitsAndLoss'
   | 'workspace'
   | 'allocatorSlack'
+  | 'ddpBuckets'
+  | 'fsdpGathered'
 
 export interface VramTerm {
   key: VramTermKey
@@ -54,6 +56,10 @@ export interface VramEstimate {
   tokensPerMicroBatch: number
   totalParameters: number
   trainableParameters: number
+  /** Ranks the figures are per (1: a single device). */
+  ranks: number
+  /** How those ranks share the model; null on one rank. */
+  parallelism: Parallelism | null
   notes: string[]
 }
 
@@ -68,6 +74,35 @@ export interface VramInput {
   /** Exact parameter count (safetensors headers); the config-derived count otherwise. */
   parameterCount?: number | null
   stack?: Partial<TrainingStack>
+  /**
+   * torchrun ranks the run trains on (GPUs, or CPU processes), all alike; 1 (the default) is a
+   * single-device run. The estimate is then per rank: what each GPU must hold.
+   */
+  ranks?: number
+  /** How the ranks share the model; by default what LocalTune's runtime does for the method (`defaultParallelism`). */
+  parallelism?: Parallelism
+}
+
+/**
+ * How several ranks train one model.
+ * - "ddp": DistributedDataParallel; every rank holds the whole model, gradients and optimizer
+ *   state, and all-reduces the gradients (LocalTune's LoRA and QLoRA runs).
+ * - "fsdp": FullyShardedDataParallel (FULL_SHARD): parameters, gradients and optimizer state are
+ *   split into 1/N per rank; each wrapped unit (a decoder layer; the root unit with the
+ *   embeddings, final norm and lm_head) is gathered whole only while it computes, in the compute
+ *   dtype (FSDP MixedPrecision param_dtype), and its gradient is reduce-scattered back to shards
+ *   (LocalTune's full finetuning).
+ */
+export type Parallelism = 'ddp' | 'fsdp'
+
+/** What LocalTune's runtime uses for this method on several ranks: FSDP for full weights, DDP for adapters (docs/ARCHITECTURE.md). */
+export function defaultParallelism(method: EstimateParams['method']): Parallelism {
+  return method === 'full' ? 'fsdp' : 'ddp'
+}
+
+/** A rank count the estimator can use: a whole number ≥ 1 (anything else counts as one rank). */
+export function normaliseRanks(ranks: number | null | undefined): number {
+  return ranks !== null && ranks !== undefined && Number.isFinite(ranks) && ranks >= 1 ? Math.floor(ranks) : 1
 }
 
 /** CUDA context + PyTorch's kernels and cuBLAS workspace after lazy module loading (CUDA ≥ 11.7). */
@@ -140,6 +175,11 @@ export function estimateVram(input: VramInput): VramEstimate {
   const otherParams = Math.max(0, totalParameters - blockLinearParams)
   const lmHeadParams = model.vocabSize * model.hiddenSize
   const L = model.numLayers
+  const ranks = normaliseRanks(input.ranks)
+  const parallelism: Parallelism | null = ranks > 1 ? (input.parallelism ?? defaultParallelism(method)) : null
+  const fsdp = parallelism === 'fsdp'
+  // FSDP keeps 1/N of every parameter, gradient and optimizer state on each rank.
+  const shard = fsdp ? 1 / ranks : 1
 
   // ── Weights ───────────────────────────────────────────────────────────────────────────────
   // Full finetuning: every parameter × (4 B for fp32 master weights, else the compute dtype).
@@ -171,31 +211,49 @@ export function estimateVram(input: VramInput): VramEstimate {
 
   // Autocast casts fp32 weights to the compute dtype for each matmul; the matmul saves that
   // copy for the backward (it needs the weight to pass the gradient to its input).
+  // Under FSDP the units are gathered in the compute dtype (MixedPrecision param_dtype) and the
+  // matmuls use that gathered copy, which FSDP refills for backward: nothing is cast per matmul.
   let autocastCopies = 0
-  if (autocast && quantization === null && baseBytes === 4) autocastCopies = (blockLinearParams + lmHeadParams) * c
+  if (fsdp) autocastCopies = 0
+  else if (autocast && quantization === null && baseBytes === 4) autocastCopies = (blockLinearParams + lmHeadParams) * c
   else if (autocast && quantization !== null && unquantizedBytes === 4) autocastCopies = lmHeadParams * c
 
   // ── Trainable parameters: LoRA adapters or the whole model ───────────────────────────────
   const loraTargets = method === 'full' ? [] : resolveLoraTargets(model, params.lora.target_modules)
   const loraParams = method === 'full' ? 0 : L * loraParametersPerLayer(loraTargets, params.lora.r)
   const adapterBytes = stack.loraAdapterDtype === 'fp32' ? 4 : c
-  const adapters = loraParams * adapterBytes
+  const adapters = loraParams * adapterBytes * shard
   const trainableParameters = method === 'full' ? totalParameters : loraParams
   const trainableBytes = method === 'full' ? baseBytes : adapterBytes
 
-  // Gradients: one per trainable parameter, in the parameter's dtype.
-  const gradients = trainableParameters * trainableBytes
+  // Gradients: one per trainable parameter, in the parameter's dtype (FSDP: this rank's shard).
+  const gradients = trainableParameters * trainableBytes * shard
 
   // Optimizer state. AdamW: exp_avg + exp_avg_sq in the parameter's dtype (2 × bytes).
   // 8-bit AdamW: 2 × 1 byte + an fp32 absmax per 2048-value block per state.
   const eightBit = stack.optimizer !== 'adamw'
   const optimizerPerParam = eightBit ? 2 + (2 * 4) / 2048 : 2 * trainableBytes
-  const optimizerTotal = trainableParameters * optimizerPerParam
+  const optimizerTotal = trainableParameters * optimizerPerParam * shard
   const paged = stack.optimizer === 'paged-adamw-8bit'
   const optimizerState = paged ? 0 : optimizerTotal
   const pagedState = paged ? optimizerTotal : 0
   // foreach AdamW builds sqrt(exp_avg_sq) for all parameters at once: one state-sized buffer.
-  const optimizerTemp = !eightBit && stack.optimizerImplementation === 'foreach' ? trainableParameters * trainableBytes : 0
+  const optimizerTemp = !eightBit && stack.optimizerImplementation === 'foreach' ? trainableParameters * trainableBytes * shard : 0
+
+  // ── Several ranks ─────────────────────────────────────────────────────────────────────────
+  // DDP: the Reducer copies gradients into flat buckets (25 MiB each, covering every trainable
+  // parameter) and all-reduces those; without gradient_as_bucket_view they are a second
+  // gradient-sized buffer, allocated when the model is wrapped and alive to the end.
+  const ddpBuckets = parallelism === 'ddp' ? trainableParameters * trainableBytes : 0
+  // FSDP: at the backward peak the root unit (embeddings, final norm, lm_head: FSDP does not
+  // reshard the root after forward) and one decoder layer are whole on every rank, in the dtype
+  // they are gathered in, with their unsharded gradients before the reduce-scatter.
+  const gatherBytes = (stored: number): number => (autocast && stored === 4 ? c : stored)
+  const blockParams = blockLinearParams / L
+  const blockGatherBytes = quantization === 'nf4' ? nf4BytesPerParameter(stack.doubleQuant) : quantization === 'int8' ? 1 : gatherBytes(baseBytes)
+  const rootGatherBytes = quantization !== null ? gatherBytes(unquantizedBytes) : gatherBytes(baseBytes)
+  const gatheredGradients = trainBase ? (blockParams + otherParams) * gatherBytes(trainableBytes) : (loraParams / L) * adapterBytes
+  const fsdpGathered = fsdp ? blockParams * blockGatherBytes + otherParams * rootGatherBytes + gatheredGradients : 0
 
   // ── Activations ───────────────────────────────────────────────────────────────────────────
   const sequenceLength = peakSequenceLength(params, input.longestExampleTokens)
@@ -248,7 +306,8 @@ export function estimateVram(input: VramInput): VramEstimate {
   const logitsKept = lossTokens * model.vocabSize * logitKeptBytes
   const logitsExtra = lossTokens * model.vocabSize * logitExtraBytes
   // Full finetuning: lm_head's weight gradient is created at the very start of backward.
-  const lmHeadGradAtPeak = trainBase && params.gradient_accumulation_steps <= 1 ? lmHeadParams * trainableBytes : 0
+  // (FSDP: it is part of the root unit's gathered gradient, counted there.)
+  const lmHeadGradAtPeak = trainBase && !fsdp && params.gradient_accumulation_steps <= 1 ? lmHeadParams * trainableBytes : 0
 
   // ── Temporaries ───────────────────────────────────────────────────────────────────────────
   // One block's backward gradients, and for quantised weights one Linear dequantised to the
@@ -260,11 +319,12 @@ export function estimateVram(input: VramInput): VramEstimate {
   // Gradients persist between micro-steps when accumulating; with one micro-step they are
   // created during backward (and freed by zero_grad(set_to_none=True) after the step).
   const gradientsDuringBackward = params.gradient_accumulation_steps > 1 ? gradients : 0
-  const fixed = weights + autocastCopies + adapters + optimizerState
+  const shardedWeights = weights * shard
+  const fixed = shardedWeights + autocastCopies + adapters + optimizerState + ddpBuckets
   const logitsBranch = logitsExtra + lmHeadGradAtPeak
   const recomputeBranch = recomputedBlock + blockWorkspace
   const logitsWin = logitsBranch >= recomputeBranch
-  const backwardPeak = fixed + gradientsDuringBackward + storedActivations + logitsKept + Math.max(logitsBranch, recomputeBranch)
+  const backwardPeak = fixed + fsdpGathered + gradientsDuringBackward + storedActivations + logitsKept + Math.max(logitsBranch, recomputeBranch)
   const stepPeak = fixed + gradients + optimizerTemp
   const peakPhase = backwardPeak >= stepPeak ? 'backward' : 'optimizer-step'
 
@@ -274,15 +334,18 @@ export function estimateVram(input: VramInput): VramEstimate {
     if (bytes > 0 || key === 'weights') terms.push({ key, label, bytes, detail })
   }
   add('context', isGpu ? 'CUDA context and kernels' : 'Python and PyTorch runtime', isGpu ? cudaContextBytes : cpuRuntimeBytes, isGpu ? 'fixed: CUDA context, PyTorch kernels and cuBLAS workspace (lazy loading)' : 'fixed: interpreter, PyTorch libraries, data loader')
-  add('weights', 'Model weights', weights, weightDetail)
+  add('weights', 'Model weights', shardedWeights, fsdp ? `${weightDetail}, ÷ ${ranks} ranks (FSDP shard)` : weightDetail)
   add('autocastWeightCopies', 'Autocast weight copies', autocastCopies, `fp32 weights cast to ${precision} for each matmul and saved for backward`)
-  add('loraAdapters', 'LoRA adapters', adapters, `${count(loraParams)} adapter parameters (r=${params.lora.r} on ${loraTargets.map((t) => t.name).join(', ')}) × ${adapterBytes} B`)
+  add('loraAdapters', 'LoRA adapters', adapters, `${count(loraParams)} adapter parameters (r=${params.lora.r} on ${loraTargets.map((t) => t.name).join(', ')}) × ${adapterBytes} B${fsdp ? ` ÷ ${ranks} ranks` : ''}`)
+  const perRank = fsdp ? ` ÷ ${ranks} ranks` : ''
+  add('ddpBuckets', 'DDP gradient buckets', ddpBuckets, `${count(trainableParameters)} trainable × ${trainableBytes} B: DDP's all-reduce buckets, one gradient-sized copy on each of the ${ranks} ranks`)
 
   let dynamic: number
   if (peakPhase === 'backward') {
     const gradBytes = gradientsDuringBackward + (logitsWin ? lmHeadGradAtPeak : 0)
-    add('gradients', 'Gradients', gradBytes, gradientsDuringBackward > 0 ? `${count(trainableParameters)} trainable × ${trainableBytes} B (kept across ${params.gradient_accumulation_steps} accumulation steps)` : `lm_head gradient (${count(lmHeadParams)} × ${trainableBytes} B) at the start of backward`)
-    add('optimizerState', 'Optimizer state', optimizerState, `${count(trainableParameters)} trainable × ${optimizerPerParam.toFixed(2)} B (${stack.optimizer})`)
+    add('gradients', 'Gradients', gradBytes, gradientsDuringBackward > 0 ? `${count(trainableParameters)} trainable × ${trainableBytes} B${perRank} (kept across ${params.gradient_accumulation_steps} accumulation steps)` : `lm_head gradient (${count(lmHeadParams)} × ${trainableBytes} B) at the start of backward`)
+    add('optimizerState', 'Optimizer state', optimizerState, `${count(trainableParameters)} trainable × ${optimizerPerParam.toFixed(2)} B (${stack.optimizer})${perRank}`)
+    add('fsdpGathered', 'FSDP gathered units', fsdpGathered, `whole on every rank while it computes: one decoder layer (${count(blockParams)} × ${blockGatherBytes.toFixed(2)} B) and the root unit (${count(otherParams)} embeddings/lm_head/norms × ${rootGatherBytes} B), with their unsharded gradients`)
     const activationBytes = storedActivations + (logitsWin ? 0 : recomputedBlock)
     add('activations', 'Activations', activationBytes, params.gradient_checkpointing
       ? `checkpointing: ${L} block inputs × ${act.checkpointPerLayer} B × ${tokens} tokens${logitsWin ? '' : ` + one recomputed block (${Math.round(act.perLayer)} B/token)`}`
@@ -293,8 +356,8 @@ export function estimateVram(input: VramInput): VramEstimate {
     add('workspace', 'Temporaries', work, `one block's backward gradients${dequantBuffer > 0 ? ' + one dequantised Linear weight' : ''}`)
     dynamic = activationBytes + logitPart + work
   } else {
-    add('gradients', 'Gradients', gradients, `${count(trainableParameters)} trainable × ${trainableBytes} B`)
-    add('optimizerState', 'Optimizer state', optimizerState, `${count(trainableParameters)} trainable × ${optimizerPerParam.toFixed(2)} B (${stack.optimizer})`)
+    add('gradients', 'Gradients', gradients, `${count(trainableParameters)} trainable × ${trainableBytes} B${perRank}`)
+    add('optimizerState', 'Optimizer state', optimizerState, `${count(trainableParameters)} trainable × ${optimizerPerParam.toFixed(2)} B (${stack.optimizer})${perRank}`)
     add('workspace', 'Temporaries', optimizerTemp, 'foreach AdamW: one state-sized buffer during the step')
     dynamic = optimizerTemp
   }
@@ -305,7 +368,7 @@ export function estimateVram(input: VramInput): VramEstimate {
 
   const context = isGpu ? cudaContextBytes : cpuRuntimeBytes
   const reserved = allocated + slack
-  if (!params.gradient_checkpointing && storedActivations > weights && isGpu) {
+  if (!params.gradient_checkpointing && storedActivations > shardedWeights && isGpu) {
     notes.push(`Activations (${gib(storedActivations)}) outweigh the weights: gradient checkpointing would cut them to about ${gib(L * act.checkpointPerLayer * tokens + act.perLayer * tokens)}.`)
   }
   if (model.quantization) notes.push(`The checkpoint is pre-quantised (${model.quantization}); the estimate assumes the runtime loads it as ${method === 'qlora' ? 'NF4' : precision}.`)
@@ -321,6 +384,8 @@ export function estimateVram(input: VramInput): VramEstimate {
     tokensPerMicroBatch: tokens,
     totalParameters,
     trainableParameters,
+    ranks,
+    parallelism,
     notes
   }
 }

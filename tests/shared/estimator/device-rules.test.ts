@@ -21,6 +21,30 @@ describe('what a device can train (one rule for the app, the CLI and the run sup
     expect(trainingDeviceProblems({ method: 'full', precision: 'fp32', demo: false }, { kind: 'cpu' })).toEqual([])
   })
 
+  it('pure bf16 (full_weights "bf16") computes in bf16 anywhere: it needs bf16 on the device and a bf16 precision', () => {
+    const pure = { method: 'full' as const, precision: 'auto' as const, demo: false, fullWeights: 'bf16' as const }
+    expect(trainingDeviceProblems(pure, ampere)).toEqual([])
+    expect(trainingDeviceProblems(pure, turing)).toEqual([
+      { field: 'full_weights', message: 'GPU 0: Tesla T4 has no bf16 (it needs compute capability 8.0 or newer), and pure bf16 weights need it; choose fp32 master weights.' }
+    ])
+    // The runtime trains pure bf16 on the CPU in bf16, so precision bf16 is not refused there; a CPU without native bf16 is.
+    expect(trainingDeviceProblems({ ...pure, precision: 'bf16' }, { kind: 'cpu' })).toEqual([])
+    expect(trainingDeviceProblems({ ...pure, precision: 'bf16' }, { kind: 'cpu', bf16Supported: true })).toEqual([])
+    expect(trainingDeviceProblems(pure, { kind: 'cpu', bf16Supported: false })).toEqual([
+      { field: 'full_weights', message: 'This CPU has no native bf16, so pure bf16 weights would train about 50 times slower than fp32; choose fp32 master weights.' }
+    ])
+    expect(trainingDeviceProblems({ ...pure, precision: 'fp16' }, ampere).map((problem) => problem.field)).toEqual(['precision'])
+    expect(trainingDeviceProblems({ ...pure, precision: 'fp32' }, { kind: 'cpu' }).map((problem) => problem.field)).toEqual(['precision'])
+    // fp32 master weights keep the old rules; LoRA ignores full_weights.
+    expect(trainingDeviceProblems({ ...pure, fullWeights: 'fp32', precision: 'bf16' }, { kind: 'cpu' }).map((problem) => problem.field)).toEqual(['precision'])
+    expect(trainingDeviceProblems({ ...pure, method: 'lora', precision: 'bf16' }, turing).map((problem) => problem.field)).toEqual(['precision'])
+  })
+
+  it('says what pure bf16 on the CPU means when the CPU may lack bf16', () => {
+    expect(cpuTrainingNote(134_515_008, false, { bf16Supported: null })).toContain('about 50 times slower')
+    expect(cpuTrainingNote(134_515_008, false, { bf16Supported: true })).toContain('in pure bf16. That works')
+  })
+
   it('Auto tries only what the device can train, fastest first', () => {
     expect(methodsForDevice({ kind: 'cpu' }, false)).toEqual(['lora'])
     expect(methodsForDevice(ampere, false)).toEqual(['lora', 'qlora'])

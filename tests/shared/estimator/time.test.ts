@@ -5,7 +5,7 @@ import { matchGpuSpec } from '../../../src/shared/estimator/gpu-specs'
 import type { GpuSpec } from '../../../src/shared/estimator/gpu-specs'
 import { parseModelConfigText } from '../../../src/shared/estimator/model-architecture'
 import { countParameters } from '../../../src/shared/estimator/model-layers'
-import { estimateTime, flopsPerToken, gpuUtilisation } from '../../../src/shared/estimator/time'
+import { cpuBf16SpeedFactor, estimateTime, flopsPerToken, gpuUtilisation } from '../../../src/shared/estimator/time'
 import { tinyDemoArchitecture } from '../../../src/shared/estimator/tiny-demo'
 import type { EstimateParams } from '../../../src/shared/estimator/training-params'
 
@@ -74,5 +74,23 @@ describe('estimateTime', () => {
     expect(time.highSeconds).toBeLessThan(3600)
     expect(time.highSeconds / time.lowSeconds).toBeCloseTo(5, 6)
     expect(time.basis).toContain('8 CPU cores')
+  })
+
+  it('pure bf16 on the CPU: native bf16 at 1–2 × fp32, without it the measured fallback, unknown spans both', () => {
+    const pure = { ...params, method: 'full' as const, precision: 'auto' as const, full_weights: 'bf16' as const }
+    const run = (bf16Supported: boolean | null | undefined, precision: 'bf16' | 'fp32' = 'bf16') => estimateTime({ model: tinyDemoArchitecture, params: pure, precision, tokenStats: { counts }, device: { kind: 'cpu', cores: 8, bf16Supported } })
+    const fp32 = run(null, 'fp32')
+    const native = run(true)
+    const fallback = run(false)
+    const unknown = run(null)
+    expect(native.lowSeconds).toBeCloseTo(fp32.lowSeconds / cpuBf16SpeedFactor.native.high, 6)
+    expect(native.highSeconds).toBeCloseTo(fp32.highSeconds / cpuBf16SpeedFactor.native.low, 6)
+    expect(fallback.lowSeconds).toBeCloseTo(fp32.lowSeconds / cpuBf16SpeedFactor.fallback.high, 6)
+    expect(fallback.highSeconds).toBeCloseTo(fp32.highSeconds / cpuBf16SpeedFactor.fallback.low, 6)
+    expect(fallback.lowSeconds).toBeGreaterThan(40 * fp32.lowSeconds)
+    expect(unknown.lowSeconds).toBe(native.lowSeconds)
+    expect(unknown.highSeconds).toBe(fallback.highSeconds)
+    expect(unknown.basis).toContain('fast if this CPU does bf16 natively')
+    expect(fp32.basis).not.toContain('bf16')
   })
 })
