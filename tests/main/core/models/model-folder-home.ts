@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { createCore, type Core } from '../../../../src/main/core/create-core'
-import { makeTempHome } from '../../../helpers/temp-home'
+import type { Core } from '../../../../src/main/core/create-core'
+import { coreWithOwnHfCache } from '../../../helpers/own-hf-cache-core'
 
 const configFixture = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/models/meta-llama--Llama-3.2-1B/config.json')
 
@@ -17,10 +17,7 @@ export interface ModelFolderHome {
 
 /** A core on a temp home with a Hugging Face cache of its own, and a model folder to pack or add. */
 export function modelFolderHome(modelName: string): ModelFolderHome {
-  const temp = makeTempHome()
-  const home = temp.home
-  const hfCache = path.join(home, 'hf-cache')
-  const core = createCore({ home, env: { ...process.env, LOCALTUNE_HOME: home, HF_HUB_CACHE: hfCache, HF_HOME: path.join(home, 'hf-home') } })
+  const { core, home, hfCache, cleanup } = coreWithOwnHfCache()
   const modelDir = path.join(home, 'models', modelName)
   fs.mkdirSync(modelDir, { recursive: true })
   fs.copyFileSync(configFixture, path.join(modelDir, 'config.json'))
@@ -30,9 +27,6 @@ export function modelFolderHome(modelName: string): ModelFolderHome {
     home,
     hfCache,
     modelDir,
-    cleanup: () => {
-      core.close()
-      temp.cleanup()
-    }
+    cleanup
   }
 }

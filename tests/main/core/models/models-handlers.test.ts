@@ -2,37 +2,28 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dispatchContractCall } from '../../../../src/main/core/contract-dispatch'
-import { createCore, type Core } from '../../../../src/main/core/create-core'
-import { makeTempHome } from '../../../helpers/temp-home'
+import type { Core } from '../../../../src/main/core/create-core'
+import { coreWithOwnHfCache, type OwnHfCacheCore } from '../../../helpers/own-hf-cache-core'
 
 const configs = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../../../shared/data/model-configs')
 
 describe('models.* channels', () => {
+  let started: OwnHfCacheCore
   let home: string
-  let cleanup: () => void
   let env: NodeJS.ProcessEnv
   let core: Core
   let models: string
 
   beforeEach(() => {
-    const temp = makeTempHome()
-    home = temp.home
-    cleanup = temp.cleanup
-    // An empty Hugging Face cache, so the machine's own cache does not leak into the test.
-    const hfCache = path.join(home, 'hf-cache')
-    fs.mkdirSync(hfCache)
-    env = { ...process.env, LOCALTUNE_HOME: home, HF_HUB_CACHE: hfCache, HF_HOME: path.join(home, 'hf-home') }
-    core = createCore({ home, env })
+    started = coreWithOwnHfCache()
+    ;({ home, env, core } = started)
     models = path.join(home, 'my-models')
     const gpt2 = path.join(models, 'gpt2-local')
     fs.mkdirSync(gpt2, { recursive: true })
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(configs, 'openai-community--gpt2', file), path.join(gpt2, file))
   })
 
-  afterEach(() => {
-    core.close()
-    cleanup()
-  })
+  afterEach(() => started.cleanup())
 
   it('lists the built-in demo first, clearly marked, with its architecture', async () => {
     const list = await core.handlers['models.list']({})
@@ -51,8 +42,7 @@ describe('models.* channels', () => {
     expect(value.found[0]?.architecture?.modelType).toBe('gpt2')
     expect(value.found[0]?.hasTokenizer).toBe(true)
 
-    core.close()
-    core = createCore({ home, env })
+    core = started.restart()
     const list = await core.handlers['models.list']({})
     expect(list.folders).toEqual([models])
     expect(list.models.map((entry) => entry.displayName)).toContain('gpt2-local')
