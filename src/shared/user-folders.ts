@@ -21,6 +21,12 @@ export interface UserFolderFacts {
   tempDir: string
   /** Windows: the drive Windows is on, e.g. "C:"; other drives count as the user's (USB disks, data drives). */
   systemDrive?: string
+  /**
+   * Folders LocalTune reads from without asking but never writes into without asking: its own
+   * install folder (the demo's sample CSV ships there; reading it shows nothing that is not
+   * already in every copy of the app, while a write there would change the app itself).
+   */
+  readOnlyFolders?: readonly string[]
 }
 
 /** Where removable media and extra disks are mounted on Linux and macOS. */
@@ -54,42 +60,55 @@ function within(folded: string, folder: string, separator: string): boolean {
   return folded.startsWith(folder.endsWith(separator) ? folder : `${folder}${separator}`)
 }
 
+/** Whether an absolute path is one of `folders` or inside one (all folded the same way first). */
+export function isWithinFolders(absolutePath: string, folders: readonly string[], platform: UserFolderFacts['platform']): boolean {
+  const folded = foldPath(absolutePath, platform)
+  const separator = platform === 'win32' ? '\\' : '/'
+  return folders.filter((folder) => folder.trim() !== '').some((folder) => within(folded, foldPath(folder, platform), separator))
+}
+
+/** What LocalTune would do at a path: read a source from it, or write a result into it. */
+export type OutsidePathUse = 'read from' | 'write into'
+
 /**
- * Whether an absolute path (symlinks already resolved by the caller) lies in one of the user's
- * folders. On Windows every drive other than the system drive counts as the user's; on the
- * system drive only the named folders do (so C:\Windows and C:\Program Files do not).
+ * Whether LocalTune may `use` an absolute path (symlinks already resolved by the caller) without
+ * asking: it lies in one of the user's folders, or it is read from a read-only folder (its
+ * install folder). On Windows every drive other than the system drive counts as the user's; on
+ * the system drive only the named folders do (so C:\Windows and C:\Program Files do not).
+ * Without `use` the stricter answer (writing) is given.
  */
-export function isInsideUserFolders(absolutePath: string, facts: UserFolderFacts): boolean {
+export function isInsideUserFolders(absolutePath: string, facts: UserFolderFacts, use: OutsidePathUse = 'write into'): boolean {
   const folded = foldPath(absolutePath, facts.platform)
-  const separator = facts.platform === 'win32' ? '\\' : '/'
   if (facts.platform === 'win32') {
     const drive = folded.slice(0, 2)
     const systemDrive = (facts.systemDrive ?? 'C:').toUpperCase()
     if (/^[A-Z]:$/.test(drive) && drive !== systemDrive) return true
   }
-  return userFolders(facts).some((folder) => within(folded, folder, separator))
+  if (use === 'read from' && isWithinFolders(absolutePath, facts.readOnlyFolders ?? [], facts.platform)) return true
+  return isWithinFolders(absolutePath, userFolders(facts), facts.platform)
 }
-
-/** What LocalTune would do at a path: read a source from it, or write a result into it. */
-export type OutsidePathUse = 'read from' | 'write into'
 
 export interface OutsidePath {
   /** The request field that names the path, e.g. "options.outDir". */
   field: string
   use: OutsidePathUse
   path: string
+  /** What the path is for, in the user's words ("the CSV file to import"), so the question can say it. */
+  what?: string
 }
 
 /**
- * How the core names a refused path in an error's details ("<field>: <use> <path>"), and how
- * the page reads it back to ask the user and resend the path in `confirmedPaths`.
+ * How the core names a refused path in an error's details ("<field> (<what>): <use> <path>"),
+ * and how the page reads it back to ask the user and resend the path in `confirmedPaths`. The
+ * path comes last and is taken whole, so any character in it survives.
  */
 export function outsidePathDetail(outside: OutsidePath): string {
-  return `${outside.field}: ${outside.use} ${outside.path}`
+  const what = outside.what ? ` (${outside.what.replaceAll(')', ']').replaceAll('(', '[')})` : ''
+  return `${outside.field}${what}: ${outside.use} ${outside.path}`
 }
 
 export function parseOutsidePathDetail(detail: string): OutsidePath | null {
-  const match = /^([^:\s]+): (read from|write into) (.+)$/s.exec(detail)
-  if (!match?.[1] || !match[3]) return null
-  return { field: match[1], use: match[2] as OutsidePathUse, path: match[3] }
+  const match = /^([^:\s()]+)(?: \(([^()]*)\))?: (read from|write into) (.+)$/s.exec(detail)
+  if (!match?.[1] || !match[4]) return null
+  return { field: match[1], use: match[3] as OutsidePathUse, path: match[4], ...(match[2] ? { what: match[2] } : {}) }
 }

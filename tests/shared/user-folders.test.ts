@@ -45,4 +45,19 @@ describe("the user's folders", () => {
     expect(parseOutsidePathDetail(outsidePathDetail(outside))).toEqual(outside)
     expect(parseOutsidePathDetail('path: not a refusal')).toBeNull()
   })
+
+  it('carries what the path is for, and a path with brackets and colons survives whole', () => {
+    const csv = { field: 'path', use: 'read from', path: '/srv/data (old): 2024/notes.csv', what: 'the CSV file' } as const
+    expect(outsidePathDetail(csv)).toBe('path (the CSV file): read from /srv/data (old): 2024/notes.csv')
+    expect(parseOutsidePathDetail(outsidePathDetail(csv))).toEqual(csv)
+  })
+
+  it('a read-only folder (the install folder) may be read from without asking, never written into', () => {
+    const installed = { ...linux, readOnlyFolders: ['/opt/LocalTune/resources/app'] }
+    expect(isInsideUserFolders('/opt/LocalTune/resources/app/resources/demo/sample-chat.csv', installed, 'read from')).toBe(true)
+    expect(isInsideUserFolders('/opt/LocalTune/resources/app/out', installed, 'write into')).toBe(false)
+    expect(isInsideUserFolders('/opt/LocalTune/resources/app/out', installed)).toBe(false)
+    expect(isInsideUserFolders('/opt/LocalTune/resources/app/../../../../etc/passwd', installed, 'read from')).toBe(false)
+    expect(isInsideUserFolders('/opt/LocalTune/resources/application', installed, 'read from')).toBe(false)
+  })
 })

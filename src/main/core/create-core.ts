@@ -9,6 +9,7 @@ import { ExportService } from './exports/export-service'
 import { exportsHandlers } from './exports/exports-handlers'
 import { EventHub } from './event-hub'
 import { hardwareService, type HardwareServiceOptions } from './hardware/hardware-handlers'
+import { createModelFolderRepository } from './models/model-folder-repository'
 import { modelsHandlers } from './models/models-handlers'
 import { modelTransferHandlers } from './models/model-transfer-handlers'
 import { checkingOutsidePaths } from './outside-path-check'
@@ -147,7 +148,10 @@ export function createCore(options: CoreOptions = {}): Core {
     ...hostHandlers(desktop)
   }
   // Paths outside the user's folders only with the user's confirmation, on every channel that takes one.
-  const handlers = checkingOutsidePaths(everyHandler, env, home)
+  // The install folder is read without asking (the demo's CSV), and a model in a folder of models
+  // the user added is not asked about again (adding the folder asked, when it was outside).
+  const modelFolders = createModelFolderRepository(db)
+  const handlers = checkingOutsidePaths(everyHandler, env, home, { installFolder: appRoot, modelFolders: modelFolders.list })
 
   return {
     home,

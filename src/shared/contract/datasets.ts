@@ -29,7 +29,8 @@ export const datasetsChannels = {
     request: z.object({
       path: csvPath,
       hasHeader,
-      count: z.number().int().min(1).max(500).default(50)
+      count: z.number().int().min(1).max(500).default(50),
+      confirmedPaths: confirmedPathsSchema
     }),
     response: csvPreviewSchema
   }),
@@ -39,7 +40,8 @@ export const datasetsChannels = {
       path: csvPath,
       hasHeader,
       /** Echoed in datasets.import-progress so the caller can tell its import from another. */
-      importId: z.string().min(1).max(100).optional()
+      importId: z.string().min(1).max(100).optional(),
+      confirmedPaths: confirmedPathsSchema
     }),
     response: z.object({
       /** Null when the file cannot be used at all (inspection.usable is false; see its problems). */
@@ -98,7 +100,7 @@ export const datasetsChannels = {
   }),
   'datasets.chat-template': defineChannel({
     summary: "A model's own chat template, from its folder's tokenizer_config.json",
-    request: z.object({ modelPath: z.string().min(1, 'Give the model folder.') }),
+    request: z.object({ modelPath: z.string().min(1, 'Give the model folder.'), confirmedPaths: confirmedPathsSchema }),
     response: z.object({ spec: chatTemplateSpecSchema, sourceFile: z.string() })
   })
 }

@@ -3,7 +3,7 @@ import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel, defineEventStream } from './define'
 import { riskyModelSettingSchema } from './risky-model-settings'
 import { estimateVerificationSchema, gpuMemorySampleSchema, hardwareSnapshotSchema, modelCatalogEntrySchema, runEstimateErrorSchema, tokenStatsSchema, verifyProgressSchema } from './estimate-schemas'
-import { deviceChoiceSchema, runFailureSchema, runSettingsSchema } from './runs'
+import { runFailureSchema, runSettingsSchema, singleDeviceChoiceSchema } from './runs'
 
 export * from './estimate-schemas'
 
@@ -81,7 +81,8 @@ export const tokensChannels = {
         datasetId: z.string().min(1).optional(),
         /** Any train.jsonl written by LocalTune. */
         trainJsonlPath: z.string().min(1).optional(),
-        model: z.object({ id: z.string().min(1), path: z.string().min(1).nullable() })
+        model: z.object({ id: z.string().min(1), path: z.string().min(1).nullable() }),
+        confirmedPaths: confirmedPathsSchema
       })
       .refine((request) => (request.datasetId === undefined) !== (request.trainJsonlPath === undefined), {
         message: 'Give either datasetId or trainJsonlPath (exactly one).',
@@ -106,12 +107,14 @@ export const estimateVerifyRequestSchema = z.object({
   /** The training file whose longest examples are measured (tokens.stats answers its path). */
   trainJsonlPath: z.string().min(1, 'Give the training file (train.jsonl) to verify with.'),
   settings: runSettingsSchema,
-  device: deviceChoiceSchema,
+  /** Verification measures one device; a several-GPU run is checked per GPU by the estimate. */
+  device: singleDeviceChoiceSchema,
   /** The memory the run may use on that device (the estimate's "available"); null: no limit. */
   memoryLimitBytes: z.number().positive().nullable().default(null),
   steps: z.number().int().min(1).max(20).default(3),
   /** The risky model settings the user confirmed (risky-model-settings.ts); others are refused. */
-  confirmedRisks: z.array(riskyModelSettingSchema).default([])
+  confirmedRisks: z.array(riskyModelSettingSchema).default([]),
+  confirmedPaths: confirmedPathsSchema
 })
 
 export const verifyChannels = {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { datasetMappingSchema, trainingFormatOptionsSchema } from '../dataset/mapping'
 import { validationSplitSchema } from '../dataset/validation-split'
 import { trainingMethodSchema } from '../run-config/run-config-schema'
+import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel } from './define'
 import { estimateVerificationSchema } from './estimate-schemas'
 import { riskyModelSettingSchema } from './risky-model-settings'
@@ -82,7 +83,8 @@ export const projectsChannels = {
       estimate: verifiedEstimateSchema,
       hardware: z.record(z.string(), z.unknown()).nullable().default(null),
       /** The risky model settings the user confirmed in a dialog that said the risk (risky-model-settings.ts). */
-      confirmedRisks: z.array(riskyModelSettingSchema).default([])
+      confirmedRisks: z.array(riskyModelSettingSchema).default([]),
+      confirmedPaths: confirmedPathsSchema
     }),
     response: projectSchema
   }),

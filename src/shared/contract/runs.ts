@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { runConfigSchema, trainingMethodSchema } from '../run-config/run-config-schema'
 import { runEventSchema } from '../run-events'
+import { confirmedPathsSchema } from './confirmed-paths'
 import { defineChannel, defineEventStream } from './define'
 import { riskyModelSettingSchema } from './risky-model-settings'
 
@@ -29,9 +30,50 @@ export const runFailureSchema = z.object({
 })
 export type RunFailure = z.infer<typeof runFailureSchema>
 
-export const deviceChoiceSchema = z.discriminatedUnion('kind', [
+/**
+ * Several machines training one run: what torchrun's c10d rendezvous needs. Every machine starts
+ * the same run with the same count and endpoint and its own rank; rank 0's machine writes the
+ * events and outputs.
+ */
+export const runNodesSchema = z
+  .object({
+    /** Machines in the run (torchrun --nnodes). */
+    count: z.number().int().min(2).max(1024),
+    /** This machine's place among them, 0-based (torchrun --node-rank). */
+    rank: z.number().int().min(0),
+    /** HOST:PORT every machine reaches (torchrun --rdzv-endpoint), usually node 0's address. */
+    rendezvous: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):\d{1,5}$/, 'HOST:PORT, e.g. 10.0.0.1:29500')
+  })
+  .refine((nodes) => nodes.rank < nodes.count, { message: 'the node rank must be below the number of nodes', path: ['rank'] })
+export type RunNodes = z.infer<typeof runNodesSchema>
+
+/** One device, for what measures on one (estimate verification, the playground). */
+export const singleDeviceChoiceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cpu') }),
   z.object({ kind: z.literal('gpu'), index: z.number().int().min(0) })
+])
+export type SingleDeviceChoice = z.infer<typeof singleDeviceChoiceSchema>
+
+/**
+ * Where a run trains. One GPU (`gpu`) is what a run always was; `gpus` trains on several (or on
+ * 'all' the runtime sees, resolved when the run is created) as torchrun ranks, one per GPU;
+ * `cpu` with `processes` above 1 runs that many CPU ranks (gloo), to try distributed training on
+ * a machine without GPUs. `nodes` spreads the run over several machines.
+ */
+export const deviceChoiceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cpu'), processes: z.number().int().min(1).max(256).optional(), nodes: runNodesSchema.optional() }),
+  z.object({ kind: z.literal('gpu'), index: z.number().int().min(0), nodes: runNodesSchema.optional() }),
+  z.object({
+    kind: z.literal('gpus'),
+    indices: z.union([
+      z.literal('all'),
+      z
+        .array(z.number().int().min(0))
+        .min(1)
+        .refine((indices) => new Set(indices).size === indices.length, 'each GPU once')
+    ]),
+    nodes: runNodesSchema.optional()
+  })
 ])
 export type DeviceChoice = z.infer<typeof deviceChoiceSchema>
 
@@ -48,10 +90,16 @@ export const runSummarySchema = z.object({
   mode: z.string(),
   /** What it trained on, as the user knows it (the CSV's name). */
   dataset: z.string().nullable(),
-  /** "cpu" or "cuda:N": the device it queues on. */
+  /** "cpu", "cuda:N", or "cuda:N,M,…" for several GPUs: the devices it queues on. */
   device: z.string(),
   /** What the runtime reported, e.g. "cuda:0 (NVIDIA GeForce RTX 4090)". */
   deviceLabel: z.string().nullable(),
+  /** The GPUs it trains on, by nvidia-smi index, one rank each; empty on the CPU. */
+  gpuIndices: z.array(z.number().int()),
+  /** Training processes over all its machines (torchrun's world size); 1 for a plain run. */
+  ranks: z.number().int().min(1),
+  /** Machines it trains on (1 unless started with several nodes). */
+  nodes: z.number().int().min(1),
   lastStep: z.number().int().nullable(),
   totalSteps: z.number().int().nullable(),
   finalLoss: z.number().nullable(),
@@ -229,7 +277,8 @@ export const runsChannels = {
       /** The dataset's name as the user knows it; defaults to the project's CSV name. */
       datasetLabel: z.string().optional(),
       /** The risky model settings the user confirmed (risky-model-settings.ts); others are refused. */
-      confirmedRisks: z.array(riskyModelSettingSchema).default([])
+      confirmedRisks: z.array(riskyModelSettingSchema).default([]),
+      confirmedPaths: confirmedPathsSchema
     }),
     response: runSummarySchema
   }),
