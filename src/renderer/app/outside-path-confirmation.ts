@@ -52,7 +52,7 @@ export async function sendAllowingOutsidePaths<T>(send: (confirmedPaths: string[
     if (!(await ask(paths))) {
       throw new ContractCallError({
         code: 'outside_user_folders',
-        message: `Not allowed, so nothing was read or written: ${paths.map((one) => one.path).join(', ')}. Choose a folder in your home folder, the LocalTune home, the Hugging Face cache, the temp folder or on a removable disk.`,
+        message: `Not allowed, so nothing was read or written: ${paths.map((one) => one.path).join(', ')}. Choose a file or folder in your home folder, the LocalTune home, the Hugging Face cache, the temp folder or on a removable disk.`,
         details: paths.map((one) => one.field)
       })
     }

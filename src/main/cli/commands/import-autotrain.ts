@@ -81,15 +81,18 @@ export const importAutoTrainCommand: CliCommand = {
       io.err(`base_model ${model.id} cannot be used: ${model.problems.join('; ') || 'its config.json could not be read'}.`)
       return 1
     }
+    // The config and the model were named at this terminal by the user: that is their confirmation
+    // of the paths they lead to, wherever those are (core/outside-path-check.ts).
+    const confirmedPaths = [imported.csvPath, ...(imported.split?.kind === 'file' ? [imported.split.path] : []), ...(model.path ? [model.path] : [])]
     return withCore(ctx, io, async (core) => {
-      const dataset = await core.handlers['datasets.import']({ path: imported.csvPath, hasHeader: true })
+      const dataset = await core.handlers['datasets.import']({ path: imported.csvPath, hasHeader: true, confirmedPaths })
       if (!dataset.datasetId) {
         io.err([`${imported.csvPath} cannot be trained on:`, ...dataset.inspection.problems.map((problem) => `  - ${problem.message}`)].join('\n'))
         return 1
       }
-      const draft = await core.handlers['datasets.export']({ datasetId: dataset.datasetId, mapping: imported.mapping, format: {}, split: imported.split, dropInvalidRows: false })
+      const draft = await core.handlers['datasets.export']({ datasetId: dataset.datasetId, mapping: imported.mapping, format: {}, split: imported.split, dropInvalidRows: false, confirmedPaths })
       const params = { ...imported.params, warmup_steps: warmupStepsFor(imported.warmupRatio, draft.summary.rows.train, imported.params) }
-      const stats = await core.handlers['tokens.stats']({ datasetId: dataset.datasetId, model: { id: model.id, path: model.path } })
+      const stats = await core.handlers['tokens.stats']({ datasetId: dataset.datasetId, model: { id: model.id, path: model.path }, confirmedPaths })
       const snapshot = await core.handlers['hardware.snapshot']({ refresh: false })
       const device = chooseDevice(snapshot, values)
       const estimate = estimateTraining({
@@ -116,6 +119,7 @@ export const importAutoTrainCommand: CliCommand = {
         settings: { model: { id: model.id, path: model.path, trust_remote_code: false, allow_downloads: false }, method: imported.method, mode: 'generic', params, merge: imported.merge },
         // An imported config never turns on remote code or downloads, so there is no risk to confirm.
         confirmedRisks: [],
+        confirmedPaths,
         estimate: {
           verdict,
           peakBytes: chosen.vram.requiredBytes,

@@ -1,5 +1,6 @@
 import type { Envelope } from '../../../shared/contract'
 import { desktopBridge } from '../../api/bridge'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 import { ContractCallError, invoke, subscribe } from '../../api/client'
 import { datasetDraftActions, datasetDraftNow } from '../../stores/dataset-draft-store'
 import { datasetIntakeActions, datasetIntakeNow, type IntakeError } from '../../stores/dataset-intake-store'
@@ -71,13 +72,19 @@ export async function importCsv(sourcePath: string, hasHeader: boolean | undefin
     if (progress.importId === importId) intake.importProgressed(importId, { bytesRead: progress.bytesRead, totalBytes: progress.totalBytes, rowsRead: progress.rowsRead })
   })
   const header = hasHeader === undefined ? {} : { hasHeader }
-  // The preview answers in milliseconds; a failure there is not the file's last word, the import's is.
-  const peek = invoke('datasets.peek', { path: sourcePath, count: 50, ...header })
-    .then((preview) => intake.previewReceived(importId, preview))
-    .catch(() => undefined)
   try {
-    const imported = await invoke('datasets.import', { path: sourcePath, importId, ...header })
-    await peek
+    // The preview answers in milliseconds, so the import waits for it: a file outside the user's
+    // folders is asked about once (the preview's request), and the import is then sent with it allowed.
+    const previewRefused = await sendAllowingOutsidePaths((confirmedPaths) => invoke('datasets.peek', { path: sourcePath, count: 50, ...header, confirmedPaths })).then(
+      (preview) => {
+        intake.previewReceived(importId, preview)
+        return null
+      },
+      // Any other failure of the preview is not the file's last word, the import's is.
+      (error: unknown) => (error instanceof ContractCallError && error.code === 'outside_user_folders' ? error : null)
+    )
+    if (previewRefused) throw previewRefused
+    const imported = await sendAllowingOutsidePaths((confirmedPaths) => invoke('datasets.import', { path: sourcePath, importId, ...header, confirmedPaths }))
     intake.inspectionReceived(importId, imported.inspection)
     const layout = imported.inspection.layout
     if (imported.datasetId && layout && datasetIntakeNow().importId === importId) {

@@ -5,6 +5,7 @@ import { datasetIntakeActions, datasetIntakeNow } from '../../stores/dataset-int
 import type { ChosenModel } from '../../stores/model-choice-store'
 import { intakeErrorOf, IntakeFailure, readablePathFor } from './csv-intake-service'
 import { mappingFromDraft, missingChoices } from './mapping-draft'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 
 /**
  * "Use this mapping": checks every row against the mapping in the wizard, remembers it on the
@@ -43,7 +44,8 @@ export async function chatTemplateFormatChosen(model: ChosenModel | null): Promi
     return
   }
   if (!model.path) throw new IntakeFailure(`${model.displayName} has no folder LocalTune can read a chat template from. Use the LocalTune format.`)
-  const { spec } = await invoke('datasets.chat-template', { modelPath: model.path })
+  const modelPath = model.path
+  const { spec } = await sendAllowingOutsidePaths((confirmedPaths) => invoke('datasets.chat-template', { modelPath, confirmedPaths }))
   datasetDraftActions().chatTemplateChosen({ modelId: model.id, modelPath: model.path, displayName: model.displayName, spec })
 }
 
@@ -53,7 +55,7 @@ export async function chatTemplateFormatChosen(model: ChosenModel | null): Promi
  */
 export async function validationFileChosen(file: File): Promise<void> {
   const sourcePath = await readablePathFor(file)
-  const preview = await invoke('datasets.peek', { path: sourcePath, count: 1 })
+  const preview = await sendAllowingOutsidePaths((confirmedPaths) => invoke('datasets.peek', { path: sourcePath, count: 1, confirmedPaths }))
   if (!preview.layout) {
     const problem = preview.problems.find((entry) => entry.severity === 'error')
     throw new IntakeFailure(`${file.name} cannot be the validation set: ${problem?.message ?? 'it is not a CSV file LocalTune can read.'}`)
@@ -81,7 +83,7 @@ export async function draftExportRequested(): Promise<DraftExport> {
   if (existing) return existing
   const request = exportRequestNow()
   if (!request) throw new IntakeFailure('The Data step is not complete yet: choose a file and confirm its mapping on the Data screen.')
-  const result = await invoke('datasets.export', request)
+  const result = await sendAllowingOutsidePaths((confirmedPaths) => invoke('datasets.export', { ...request, confirmedPaths }))
   // Only keep it if nothing changed while it was written.
   if (JSON.stringify(exportRequestNow()) === JSON.stringify(request)) datasetDraftActions().draftExported(result)
   return result

@@ -5,6 +5,7 @@ import { chosenModelNow } from '../../stores/model-choice-store'
 import { confirmedRisksNow } from '../../stores/risky-model-settings-store'
 import type { ReadyEstimate } from './estimate-view'
 import { deviceChoiceOf } from './verified-estimate'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 
 let nextId = 0
 function newVerificationId(): string {
@@ -34,20 +35,23 @@ export async function verificationRequested(view: ReadyEstimate): Promise<void> 
   // The model loads as training will load it: with the risky settings the user confirmed for it.
   const risks = confirmedRisksNow(model.demo ? null : model.id)
   try {
-    const answer = await invoke('estimate.verify', {
-      verificationId,
-      trainJsonlPath: draft.trainPath,
-      settings: {
-        model: { id: model.id, path: model.path, trust_remote_code: risks.includes('trust_remote_code'), allow_downloads: risks.includes('allow_downloads') },
-        method: view.method,
-        mode: draft.summary.mode,
-        params: view.params,
-        merge: false
-      },
-      confirmedRisks: [...risks],
-      device: deviceChoiceOf(view),
-      memoryLimitBytes: view.chosen.availableBytes > 0 ? view.chosen.availableBytes : null
-    })
+    const answer = await sendAllowingOutsidePaths((confirmedPaths) =>
+      invoke('estimate.verify', {
+        verificationId,
+        trainJsonlPath: draft.trainPath,
+        settings: {
+          model: { id: model.id, path: model.path, trust_remote_code: risks.includes('trust_remote_code'), allow_downloads: risks.includes('allow_downloads') },
+          method: view.method,
+          mode: draft.summary.mode,
+          params: view.params,
+          merge: false
+        },
+        confirmedRisks: [...risks],
+        device: deviceChoiceOf(view),
+        memoryLimitBytes: view.chosen.availableBytes > 0 ? view.chosen.availableBytes : null,
+        confirmedPaths
+      })
+    )
     if (answer.status === 'measured') actions.verificationMeasured(verificationId, answer.verification)
     else if (answer.status === 'cancelled') actions.verificationCancelled(verificationId)
     else actions.verificationFailed(verificationId, answer.failure.message, answer.failure.advice, answer.failure.outputTail)

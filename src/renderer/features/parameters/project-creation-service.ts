@@ -10,6 +10,7 @@ import { runStarted } from '../train/live-run-service'
 import type { ReadyEstimate } from './estimate-view'
 import { estimateVerificationNow, measuredFor } from '../../stores/estimate-verification-store'
 import { deviceChoiceOf, gateOpen, verifiedEstimateOf } from './verified-estimate'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 
 function messageOf(error: unknown): { message: string; details: string[] } {
   if (error instanceof ContractCallError) return { message: error.message, details: error.details }
@@ -46,16 +47,19 @@ export async function projectCreationRequested(view: ReadyEstimate, options: { t
   const risks = confirmedRisksNow(model.demo ? null : model.id)
   let project: Project
   try {
-    project = await invoke('projects.create', {
-      name,
-      data: { datasetId: data.datasetId, mapping: data.mapping, format: data.format, split: data.split, dropInvalidRows: data.dropInvalidRows },
-      model: { id: model.id, path: model.path, displayName: model.displayName, demo: model.demo, hasChatTemplate: model.hasChatTemplate },
-      // A merged copy only exists for adapters: full finetuning already saves the whole model.
-      settings: { model: { id: model.id, path: model.path, trust_remote_code: risks.includes('trust_remote_code'), allow_downloads: risks.includes('allow_downloads') }, method: view.method, mode: data.mapping.mode, params: view.params, merge: view.method !== 'full' && parametersNow().merge },
-      estimate: verifiedEstimateOf(view, options.riskAcceptedFor === view.signature, options.mode, measured),
-      hardware: { ...snapshot },
-      confirmedRisks: [...risks]
-    })
+    project = await sendAllowingOutsidePaths((confirmedPaths) =>
+      invoke('projects.create', {
+        name,
+        data: { datasetId: data.datasetId, mapping: data.mapping, format: data.format, split: data.split, dropInvalidRows: data.dropInvalidRows },
+        model: { id: model.id, path: model.path, displayName: model.displayName, demo: model.demo, hasChatTemplate: model.hasChatTemplate },
+        // A merged copy only exists for adapters: full finetuning already saves the whole model.
+        settings: { model: { id: model.id, path: model.path, trust_remote_code: risks.includes('trust_remote_code'), allow_downloads: risks.includes('allow_downloads') }, method: view.method, mode: data.mapping.mode, params: view.params, merge: view.method !== 'full' && parametersNow().merge },
+        estimate: verifiedEstimateOf(view, options.riskAcceptedFor === view.signature, options.mode, measured),
+        hardware: { ...snapshot },
+        confirmedRisks: [...risks],
+        confirmedPaths
+      })
+    )
   } catch (error) {
     const { message, details } = messageOf(error)
     actions.creationFailed(message, details)

@@ -5,6 +5,7 @@ import { estimateActions, tokenStatsNow } from '../../stores/estimate-store'
 import type { ChosenModel } from '../../stores/model-choice-store'
 import { chosenModelNow } from '../../stores/model-choice-store'
 import { draftExportRequested } from '../data/mapping-service'
+import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 
 /** Which export and model token statistics belong to. A new export (any changed choice) is a new key. */
 export function tokenStatsKey(draft: Pick<DraftExport, 'trainPath' | 'summary'>, model: Pick<ChosenModel, 'id' | 'path'>): string {
@@ -49,7 +50,7 @@ export async function tokenStatsRequested(options: { retry?: boolean } = {}): Pr
   if (current.status === 'failed' && current.forKey === key && !options.retry) return
   actions.tokenCountStarted(key)
   try {
-    const answer = await invoke('tokens.stats', { trainJsonlPath: draft.trainPath, model: { id: model.id, path: model.path } })
+    const answer = await sendAllowingOutsidePaths((confirmedPaths) => invoke('tokens.stats', { trainJsonlPath: draft.trainPath, model: { id: model.id, path: model.path }, confirmedPaths }))
     actions.tokenStatsCounted(key, answer.trainPath, answer.stats)
   } catch (error) {
     const { message, details } = failure(error)
