@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ import torch
 from .failures import RunFailure
 
 COLLECTIVE_TIMEOUT_ENV = "LOCALTUNE_COLLECTIVE_TIMEOUT_SECONDS"
+# For the tests: "rank=K,step=N,how=raise|kill" makes rank K fail as step N begins, with an
+# error of its own (raise) or by SIGKILL to itself (kill: no chance to say anything).
+TEST_FAILURE_ENV = "LOCALTUNE_TEST_FAIL_RANK"
 # Long enough for rank 0 to write a full-weights checkpoint or the final model while the other
 # ranks wait at their next collective; a rank that hangs longer than this fails the run.
 DEFAULT_COLLECTIVE_TIMEOUT_SECONDS = 1800
@@ -201,6 +205,25 @@ class Distributed:
                         else "broadcast_buffers")
         return DistributedDataParallel(_LossOfBatch(model, loss_of_batch), device_ids=None, **{sync_buffers: False})
 
+    def injected_failure(self, step: int) -> None:
+        """The failure LOCALTUNE_TEST_FAIL_RANK asks for, if it is this rank's and this step's."""
+        raw = os.environ.get(TEST_FAILURE_ENV, "").strip()
+        if not raw or not self.enabled:
+            return
+        try:
+            spec = dict(part.split("=", 1) for part in raw.split(","))
+            rank, at_step, how = int(spec["rank"]), int(spec["step"]), spec.get("how", "raise")
+        except (KeyError, ValueError):
+            raise RunFailure("config", f"{TEST_FAILURE_ENV}={raw!r} must look like rank=1,step=3,how=raise|kill.",
+                             [f"Unset {TEST_FAILURE_ENV}: it is for LocalTune's tests."]) from None
+        if rank != self.rank or at_step != step:
+            return
+        if how == "kill":
+            import signal
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RunFailure("data", f"test failure injected by {TEST_FAILURE_ENV} on rank {self.rank} at step {step}.",
+                         [f"Unset {TEST_FAILURE_ENV}."], step=step)
+
     # ---- failures -------------------------------------------------------------------------------
 
     def _store_set(self, key: str, value: str) -> None:
@@ -332,6 +355,14 @@ def _connect_store():
                              wait_for_workers=False)
     except Exception:  # noqa: BLE001
         return None
+
+
+def describe_collective_failure(error: BaseException) -> str:
+    """The first line of a failed collective's error, without gloo's source location and its
+    closing boilerplate ("This is typically caused by ... GLHF!")."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = re.sub(r"^\[[^\]]*\.(?:cc|cpp|h):\d+\]\s*", "", text)
+    return text.split(" This is typically caused", 1)[0].strip()
 
 
 def is_collective_failure(error: BaseException) -> bool:

@@ -33,7 +33,7 @@ from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, checkpoint_world_size, 
 from .config import FINAL_DIR, ConfigError, RunConfig, load_run_config, peek_run_identity
 from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate, rank_share,
                    read_records, tokenize_records)
-from .distributed import Distributed, PeerLost, is_collective_failure
+from .distributed import Distributed, PeerLost, describe_collective_failure, is_collective_failure
 from .events import EVENTS_FILE, EventLog, NoEvents
 from .failures import (RunFailure, config_failure, describe_disk_error, describe_out_of_memory, ensure_free_space,
                        is_disk_error, is_out_of_memory)
@@ -83,8 +83,8 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
     except Exception as error:  # noqa: BLE001 - every failure must become an event
         if dist.enabled and is_collective_failure(error):
             # Another rank went away (or hung); rank 0 finds out which and why from its record.
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            failure = PeerLost(f"rank {dist.rank} lost contact with the other ranks: {detail}", where.step)
+            failure = PeerLost(f"rank {dist.rank} lost contact with the other ranks: "
+                               f"{describe_collective_failure(error)}", where.step)
         elif is_out_of_memory(error):
             p = where.config.params if where.config else None
             failure = describe_out_of_memory(
@@ -250,6 +250,7 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     # The stop flag is agreed on before every step, so all ranks stop after the same one.
     while step < total_steps and not dist.agree_stop(stop.requested):
         where.step = step + 1
+        dist.injected_failure(step + 1)
         micro_batches, position = plan.next_step(position)
         lr = get_lr(step, learning_rate=params.learning_rate, scheduler=params.scheduler,
                     warmup_steps=params.warmup_steps, total_steps=total_steps)
