@@ -6,7 +6,7 @@ import { liveRunActions } from '../../../src/renderer/stores/live-run-store'
 function detail(overrides: Partial<RunDetail> = {}): RunDetail {
   return {
     id: 'r1', projectId: null, demo: true, status: 'running', queuePosition: null, baseModel: 'localtune/tiny-demo', method: 'full', mode: 'chat',
-    dataset: 'sample-chat.csv (demo)', device: 'cpu', deviceLabel: 'cpu', lastStep: 5, totalSteps: 10, finalLoss: null, finalEvalLoss: null,
+    dataset: 'sample-chat.csv (demo)', device: 'cpu', deviceLabel: 'cpu', gpuIndices: [], ranks: 1, nodes: 1, lastStep: 5, totalSteps: 10, finalLoss: null, finalEvalLoss: null,
     peakMemoryBytes: null, durationSeconds: 5, createdAt: '', startedAt: null, endedAt: null, runDir: '/tmp/r1', failure: null, canResume: false, pid: 1,
     config: {
       schema_version: 1, run_id: 'r1', model: { id: 'localtune/tiny-demo', path: null, trust_remote_code: false, allow_downloads: false },

@@ -4,7 +4,7 @@ import { runHistoryActions } from '../../../src/renderer/stores/run-history-stor
 
 const run = (id: string, projectId: string | null = null): RunSummary => ({
   id, projectId, demo: projectId === null, status: 'completed', queuePosition: null, baseModel: 'm', method: 'lora', mode: 'chat', dataset: null, device: 'cpu',
-  deviceLabel: null, lastStep: 1, totalSteps: 1, finalLoss: 1, finalEvalLoss: null, peakMemoryBytes: null, durationSeconds: 1, createdAt: '', startedAt: null,
+  deviceLabel: null, gpuIndices: [], ranks: 1, nodes: 1, lastStep: 1, totalSteps: 1, finalLoss: 1, finalEvalLoss: null, peakMemoryBytes: null, durationSeconds: 1, createdAt: '', startedAt: null,
   endedAt: null, runDir: `/tmp/${id}`, failure: null, canResume: false, pid: null
 })
 

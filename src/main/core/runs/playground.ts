@@ -8,6 +8,7 @@ import { runtimeEnvironment } from '../runtime/runtime-env'
 import { UserFacingError } from '../user-facing-error'
 import { OutputBatcher } from './output-batcher'
 import { formatPlaygroundPrompt, readRunPromptFormat } from './playground-prompt'
+import { placementOf } from './run-placement'
 import type { RunRow } from './run-store'
 import { runConfigOf } from './run-summary'
 
@@ -58,11 +59,13 @@ export class Playground {
     const { prompt, markup } = formatPlaygroundPrompt(readRunPromptFormat(row.run_dir, mode), request.input)
     // A model loaded next to a training run on the same GPU takes memory the run counted on:
     // answer on the CPU instead, and say so.
-    const busyWith = row.gpu_index === null ? null : this.deps.trainingOnGpu(row.gpu_index)
-    const notice = busyWith ? `GPU ${row.gpu_index} is training run ${busyWith}, so this answer was generated on the CPU (slower).` : null
+    // A run trained on several GPUs answers on the first of them: one is plenty to generate.
+    const gpu = placementOf(row).gpus[0] ?? null
+    const busyWith = gpu === null ? null : this.deps.trainingOnGpu(gpu)
+    const notice = busyWith ? `GPU ${gpu} is training run ${busyWith}, so this answer was generated on the CPU (slower).` : null
     const env = runtimeEnvironment(this.deps.env, this.deps.runtimeDir, {
       allowDownloads: config?.model.allow_downloads === true,
-      cudaVisibleDevices: row.gpu_index === null || busyWith ? '' : String(row.gpu_index)
+      cudaVisibleDevices: gpu === null || busyWith ? '' : String(gpu)
     })
     const runtimeRequest = {
       prompt,

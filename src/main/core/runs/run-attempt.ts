@@ -10,6 +10,7 @@ import { OutputBatcher } from './output-batcher'
 import { OutputLog, outputLogFile, outputTailLines } from './output-log'
 import { decideOutcome } from './run-outcome'
 import { ownedBy } from './run-ownership'
+import { cudaVisibleDevicesOf, describePlacement, placementOf, runtimeArgs, worldSizeOf } from './run-placement'
 import type { RunRow, RunStore } from './run-store'
 import { runConfigOf } from './run-summary'
 import { RuntimeProcess, type RuntimeExit, type TerminalSize } from './runtime-process'
@@ -159,15 +160,17 @@ export class RunAttempt {
       return
     }
     const resume = row.resume_requested === 1
+    const placement = placementOf(row)
     const env = runtimeEnvironment(deps.env, deps.runtimeDir, {
       allowDownloads: runConfigOf(row)?.model.allow_downloads === true,
       // An empty list hides every GPU: a CPU run stays on the CPU even on a GPU machine.
-      cudaVisibleDevices: row.gpu_index === null ? '' : String(row.gpu_index)
+      cudaVisibleDevices: cudaVisibleDevicesOf(placement)
     })
     this.log = new OutputLog(path.join(row.run_dir, outputLogFile), (error) =>
       deps.warn(`Run ${row.id}: could not write ${outputLogFile} (${error.message}); the terminal output is still shown live but no longer saved.`)
     )
-    const banner = `\r\n[LocalTune] ${resume ? 'Resuming' : 'Starting'} run ${row.id} on ${row.device_key} at ${new Date().toLocaleString()}\r\n`
+    const ranks = worldSizeOf(placement)
+    const banner = `\r\n[LocalTune] ${resume ? 'Resuming' : 'Starting'} run ${row.id} on ${describePlacement(placement)}${ranks > 1 ? ` (${ranks} ranks, torchrun)` : ''} at ${new Date().toLocaleString()}\r\n`
     this.log.append(banner)
     this.batcher.push(banner)
     this.tail = new EventsTail({
@@ -180,7 +183,7 @@ export class RunAttempt {
     this.tail.start()
     this.process = new RuntimeProcess({
       python: python.executable,
-      args: ['-m', 'localtune_runtime', 'train', '--run-dir', row.run_dir, ...(resume ? ['--resume'] : [])],
+      args: runtimeArgs(placement, row.run_dir, resume),
       cwd: row.run_dir,
       env,
       size: deps.terminalSize(),

@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { DeviceChoice, RunSettings } from '../../../shared/contract/runs'
 import type { TrainingMethod } from '../../../shared/run-config/run-config-schema'
 import { readRunConfigFile } from './run-folder'
+import { deviceChoiceOf, placementOf } from './run-placement'
 import type { RunRow } from './run-store'
 
 /** What starts a run: its settings and formatted data, where it trains, and what it belongs to. */
@@ -45,7 +46,7 @@ export function runAgainRequest(row: RunRow, paramsPatch: Record<string, unknown
     settings,
     trainJsonl: dataPath(config.data.train),
     validJsonl: config.data.valid ? dataPath(config.data.valid) : null,
-    device: changes.device ?? (row.gpu_index === null ? { kind: 'cpu' } : { kind: 'gpu', index: row.gpu_index }),
+    device: changes.device ?? deviceChoiceOf(placementOf(row)),
     datasetLabel: row.dataset_label
   }
 }

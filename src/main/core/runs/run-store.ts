@@ -1,6 +1,7 @@
 import type { LocalTuneDatabase } from '../store/database'
+import { queueDevicesOf } from './run-placement'
 
-/** A `runs` row as stored (migrations 1, 2 and 4). */
+/** A `runs` row as stored (migrations 1, 2, 4 and 7). */
 export interface RunRow {
   id: string
   project_id: string | null
@@ -34,6 +35,8 @@ export interface RunRow {
   attempt_started_at: string | null
   active_seconds: number
   final_dir: string | null
+  /** Where it trains (run-placement.ts); null for rows from before migration 7. */
+  placement_json: string | null
 }
 
 export type RunPatch = Partial<Omit<RunRow, 'id' | 'created_at'>>
@@ -42,7 +45,7 @@ const patchableColumns = new Set<string>([
   'project_id', 'status', 'run_dir', 'gpu_index', 'pid', 'exit_code', 'exit_signal', 'error_json', 'total_steps',
   'last_step', 'final_loss', 'final_eval_loss', 'peak_memory_bytes', 'events_offset', 'started_at', 'ended_at',
   'config_json', 'dataset_label', 'device_key', 'device_label', 'queued_at', 'host_pid', 'host_token', 'host_started',
-  'resume_requested', 'stop_requested_at', 'attempt_started_at', 'active_seconds', 'final_dir'
+  'resume_requested', 'stop_requested_at', 'attempt_started_at', 'active_seconds', 'final_dir', 'placement_json'
 ])
 
 /** Statuses in which a run has (or is about to have) a runtime process. */
@@ -90,17 +93,16 @@ export class RunStore {
     return this.db.prepare(`SELECT * FROM runs WHERE status IN (${marks}) ORDER BY queued_at, created_at, id`).all(...statuses) as RunRow[]
   }
 
-  /** Queued runs of one device, first in line first. */
-  queue(deviceKey: string): RunRow[] {
-    return this.db
-      .prepare("SELECT * FROM runs WHERE device_key = ? AND status = 'queued' ORDER BY queued_at, created_at, id")
-      .all(deviceKey) as RunRow[]
+  /** Queued runs that wait for any of these devices (queue keys, see queueDevicesOf), first in line first. */
+  queue(devices: readonly string[]): RunRow[] {
+    const wanted = new Set(devices)
+    return this.withStatus(['queued']).filter((row) => queueDevicesOf(row).some((device) => wanted.has(device)))
   }
 
-  /** 1-based place in its device's queue, or null when the run is not queued. */
+  /** 1-based place among the queued runs that want any of its devices, or null when the run is not queued. */
   queuePosition(row: RunRow): number | null {
     if (row.status !== 'queued') return null
-    const index = this.queue(row.device_key).findIndex((queued) => queued.id === row.id)
+    const index = this.queue(queueDevicesOf(row)).findIndex((queued) => queued.id === row.id)
     return index === -1 ? null : index + 1
   }
 

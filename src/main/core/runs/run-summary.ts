@@ -1,6 +1,7 @@
 import { runFailureSchema, runStatusSchema, type RunFailure, type RunStatus, type RunSummary } from '../../../shared/contract/runs'
 import { TINY_DEMO_MODEL_ID, type RunConfig } from '../../../shared/run-config/run-config-schema'
 import { isProcessAlive } from './process-liveness'
+import { placementOf, worldSizeOf } from './run-placement'
 import type { RunRow, RunStore } from './run-store'
 
 const resumableStatuses: ReadonlySet<RunStatus> = new Set(['stopped', 'stopped_forcibly', 'failed', 'interrupted', 'cancelled'])
@@ -41,6 +42,7 @@ export function isLiveStatus(status: RunStatus): boolean {
 export function summarizeRun(row: RunRow, store: RunStore, now: Date = new Date()): RunSummary {
   const status = runStatusOf(row)
   const config = runConfigOf(row)
+  const placement = placementOf(row)
   const attemptSeconds =
     (status === 'running' || status === 'stopping') && row.attempt_started_at ? Math.max(0, (now.getTime() - Date.parse(row.attempt_started_at)) / 1000) : 0
   return {
@@ -55,6 +57,9 @@ export function summarizeRun(row: RunRow, store: RunStore, now: Date = new Date(
     dataset: row.dataset_label,
     device: row.device_key,
     deviceLabel: row.device_label,
+    gpuIndices: placement.gpus,
+    ranks: worldSizeOf(placement),
+    nodes: placement.nodes?.count ?? 1,
     lastStep: row.last_step,
     totalSteps: row.total_steps,
     finalLoss: row.final_loss,

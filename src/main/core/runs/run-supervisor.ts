@@ -15,6 +15,7 @@ import { RunAttempt } from './run-attempt'
 import { buildRunConfig, createRunFolder, newRunId, runsRoot } from './run-folder'
 import { rebuildRunIndex } from './run-index-rebuild'
 import { ownedBy, ownerAlive } from './run-ownership'
+import { placementColumns, placementOf, queueDevicesOf, resolvePlacement } from './run-placement'
 import { RunReader } from './run-reader'
 import { recoverRun } from './run-recovery'
 import { runAgainRequest, type RunAgainChanges, type StartRunRequest } from './run-requests'
@@ -92,7 +93,7 @@ export class RunSupervisor extends RunReader {
     this.waiters = new RunWaiters(this.store, (runId) => this.summary(runId))
     this.playground = new Playground({
       ...deps,
-      trainingOnGpu: (gpuIndex) => this.store.withStatus(['running', 'stopping']).find((row) => row.gpu_index === gpuIndex)?.id ?? null
+      trainingOnGpu: (gpuIndex) => this.store.withStatus(['running', 'stopping']).find((row) => placementOf(row).gpus.includes(gpuIndex))?.id ?? null
     })
     this.stopTimeoutMs = options.stopTimeoutMs ?? 60_000
     this.warn = options.warn ?? ((message) => console.warn(message))
@@ -123,8 +124,10 @@ export class RunSupervisor extends RunReader {
     const validJsonl = request.validJsonl ?? null
     const config = buildRunConfig(runId, request.settings, validJsonl !== null)
     const device = request.device ?? (await this.defaultDevice())
+    const python = await this.deps.pythonRuntime()
     // Refused here, before a folder or row exists: a run that cannot start is not a failed run.
-    const problem = runStartProblem(request.settings, device, await this.deps.pythonRuntime())
+    const placement = resolvePlacement(device, python)
+    const problem = runStartProblem(request.settings, placement, python)
     if (problem) throw new UserFacingError(problem, { code: 'invalid_request', details: ['method', 'params.precision', 'device'] })
     const projectId = request.projectId ?? null
     const project = projectId === null ? null : this.projects.get(projectId)
@@ -142,8 +145,7 @@ export class RunSupervisor extends RunReader {
       queued_at: now,
       config_json: JSON.stringify(config),
       dataset_label: request.datasetLabel ?? project?.datasetFileName ?? null,
-      device_key: device.kind === 'cpu' ? 'cpu' : `cuda:${device.index}`,
-      gpu_index: device.kind === 'cpu' ? null : device.index,
+      ...placementColumns(placement),
       ...ownedBy(this.hostToken)
     })
     this.publishStatus(runId)
@@ -227,7 +229,7 @@ export class RunSupervisor extends RunReader {
     if (status === 'queued') {
       this.store.update(runId, { status: 'cancelled', ended_at: nowIso(), resume_requested: 0 })
       this.publishStatus(runId)
-      this.publishQueue(row.device_key)
+      this.publishQueue(row)
       this.queue.pump()
       return this.summary(runId)
     }
@@ -363,7 +365,7 @@ export class RunSupervisor extends RunReader {
     })
     this.attempts.set(row.id, attempt)
     attempt.start()
-    this.publishQueue(row.device_key)
+    this.publishQueue(row)
   }
 
   private async defaultDevice(): Promise<DeviceChoice> {
@@ -384,9 +386,9 @@ export class RunSupervisor extends RunReader {
     this.waiters.checkAll()
   }
 
-  /** Everyone still waiting on a device moved up one place. */
-  private publishQueue(device: string): void {
-    for (const row of this.store.queue(device)) this.publishStatus(row.id)
+  /** Everyone still waiting on one of the run's devices moved up one place. */
+  private publishQueue(row: RunRow): void {
+    for (const queued of this.store.queue(queueDevicesOf(row))) this.publishStatus(queued.id)
   }
 
   private assertOpen(): void {

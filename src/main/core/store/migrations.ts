@@ -147,5 +147,14 @@ export const migrations: readonly Migration[] = [
         device_label TEXT NOT NULL
       );
     `
+  },
+  {
+    version: 7,
+    name: 'runs on several GPUs, CPU processes or machines: where each run trains, as one JSON value',
+    // device_key becomes "cuda:0,1,…" for a run on several GPUs; gpu_index stays the GPU of a
+    // one-GPU run. Older rows keep NULL here and are read from gpu_index.
+    sql: `
+      ALTER TABLE runs ADD COLUMN placement_json TEXT;
+    `
   }
 ]

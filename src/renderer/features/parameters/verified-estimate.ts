@@ -1,4 +1,4 @@
-import type { DeviceChoice, EstimateVerification, RequestOf } from '../../../shared/contract'
+import type { EstimateVerification, RequestOf, SingleDeviceChoice } from '../../../shared/contract'
 import type { ReadyEstimate } from './estimate-view'
 
 type VerifiedEstimate = RequestOf<'projects.create'>['estimate']
@@ -9,7 +9,7 @@ export function contractVerdict(verdict: ReadyEstimate['chosen']['fit']['verdict
 }
 
 /** Where the run trains, as runs.* and projects.start-run take it. */
-export function deviceChoiceOf(view: ReadyEstimate): DeviceChoice {
+export function deviceChoiceOf(view: ReadyEstimate): SingleDeviceChoice {
   const device = view.chosen.device
   return device.kind === 'gpu' && device.index !== null ? { kind: 'gpu', index: device.index } : { kind: 'cpu' }
 }
