@@ -11,7 +11,7 @@ import type { EstimateParams } from './training-params'
 import type { TrainingStack } from './training-stack'
 import type { FitJudgement } from './verdict'
 import { judgeFit } from './verdict'
-import type { VramEstimate } from './vram'
+import type { Parallelism, VramEstimate } from './vram'
 import { estimateVram } from './vram'
 
 /**
@@ -57,6 +57,8 @@ export interface TrainingEstimateInput {
   ranks?: number
   /** Machines those ranks are spread over (`--nnodes`); default 1. Only the time depends on it. */
   nodes?: number
+  /** How the ranks share the model; default what LocalTune's runtime does for the method (DDP for adapters, FSDP for full). */
+  parallelism?: Parallelism
 }
 
 export interface TrainingEstimate {
@@ -76,7 +78,8 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
       longestExampleTokens: input.tokenStats?.maxTokens ?? null,
       parameterCount: input.parameterCount ?? null,
       stack: input.stack,
-      ranks: input.ranks
+      ranks: input.ranks,
+      parallelism: input.parallelism
     })
     const available = availableBytes(device)
     const fit = judgeFit(vram.requiredBytes, available, device.label)
@@ -94,7 +97,8 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
         tokenStats: input.tokenStats,
         device: device.kind === 'gpu' ? { kind: 'gpu', spec: device.spec as NonNullable<typeof device.spec> } : { kind: 'cpu', cores: device.cores, bf16Supported: device.bf16Supported ?? null },
         ranks: input.ranks,
-        nodes: input.nodes
+        nodes: input.nodes,
+        parallelism: input.parallelism
       })
     }
     const suggestions = fit.verdict === 'fits'

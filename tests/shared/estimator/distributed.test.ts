@@ -11,6 +11,9 @@ import type { VramEstimate, VramTermKey } from '../../../src/shared/estimator/vr
 import { defaultParallelism, estimateVram, normaliseRanks } from '../../../src/shared/estimator/vram'
 import { estimateTraining } from '../../../src/shared/estimator/estimate-training'
 import { namedGpuTarget } from '../../../src/shared/estimator/device-target'
+import { chooseAutoParameters, multiGpuMinimumSeconds } from '../../../src/shared/estimator/auto-params'
+import { summariseTokenCounts } from '../../../src/shared/estimator/token-stats'
+import type { TimeEstimate } from '../../../src/shared/estimator/time'
 
 const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../fixtures/models')
 const llama1b = parseModelConfigText(fs.readFileSync(path.join(fixtures, 'meta-llama--Llama-3.2-1B', 'config.json'), 'utf8'))
@@ -124,5 +127,58 @@ describe('time with several ranks', () => {
     expect(twoBoxes.basis).toContain('between 2 machines')
     const ddpBytes = collectiveBytesPerStep(llama1b, lora, 'bf16', 4, 'ddp')
     expect(ddpBytes).toBeLessThan(perStep / 20)
+  })
+})
+
+describe('Auto and several GPUs', () => {
+  const sharedConfigs = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../../shared/data/model-configs')
+  const llama8b = parseModelConfigText(fs.readFileSync(path.join(sharedConfigs, 'meta-llama--Llama-3.1-8B', 'config.json'), 'utf8'))
+  const rows = (n: number) => summariseTokenCounts(Array.from({ length: n }, (_, i) => 150 + ((i * 37) % 700)), { approximate: false, method: 'test' })
+  const gpu = namedGpuTarget('A100 80GB', null)
+  const four = [gpu, gpu, gpu, gpu]
+
+  it('stays on one GPU unless the caller allows more ranks (maxRanks defaults to 1)', () => {
+    const result = chooseAutoParameters({ model: llama8b, devices: four, tokenStats: rows(20000), datasetSize: 20000 })
+    expect(result.ranks).toBe(1)
+    expect(result.gpus).toEqual([gpu])
+    expect(result.choices.map((choice) => choice.field)).not.toContain('ranks')
+  })
+
+  it('splits a long run over the GPUs when that is faster, keeping the effective batch, and says why', () => {
+    const stats = rows(20000)
+    const one = chooseAutoParameters({ model: llama8b, devices: four, tokenStats: stats, datasetSize: 20000 })
+    const split = chooseAutoParameters({ model: llama8b, devices: four, tokenStats: stats, datasetSize: 20000, maxRanks: 4 })
+    expect(split.ranks).toBe(4)
+    expect(split.gpus).toHaveLength(4)
+    expect(split.method).toBe('lora')
+    expect(split.vram.parallelism).toBe('ddp')
+    expect(split.params.micro_batch_size * split.params.gradient_accumulation_steps * 4).toBe(16)
+    expect((split.time as TimeEstimate).highSeconds).toBeLessThan((one.time as TimeEstimate).highSeconds / 3)
+    const reason = split.choices.find((choice) => choice.field === 'ranks')?.reason ?? ''
+    expect(reason).toMatch(/^4 GPUs: about 3\.\d × faster than one/)
+    expect(reason).toContain('80–95 %')
+    expect(reason).toContain('effective batch 16 = ')
+  })
+
+  it('keeps one GPU when the data is too small for the split to pay', () => {
+    const result = chooseAutoParameters({ model: llama8b, devices: four, tokenStats: rows(200), datasetSize: 200, maxRanks: 4 })
+    expect(result.ranks).toBe(1)
+    const oneGpuMinutes = Math.round(((result.time as TimeEstimate).lowSeconds + (result.time as TimeEstimate).highSeconds) / 2 / 60)
+    expect(oneGpuMinutes * 60).toBeLessThan(multiGpuMinimumSeconds)
+    expect(result.choices.find((choice) => choice.field === 'ranks')?.reason).toBe(
+      `One GPU: about ${oneGpuMinutes} min there; the data is too small for starting 4 processes (model loaded on each) to pay (Auto splits runs of 10 min or more).`
+    )
+  })
+
+  it('does not split without a time estimate, nor when no split fits either', () => {
+    const unknown = chooseAutoParameters({ model: llama8b, devices: four, tokenStats: null, datasetSize: 20000, maxRanks: 4 })
+    expect(unknown.ranks).toBe(1)
+    expect(unknown.choices.find((choice) => choice.field === 'ranks')?.reason).toContain('without token counts the time cannot be estimated')
+    // DDP replicates the model, so it never makes LoRA/QLoRA fit; FSDP full finetuning of 8B over 4 small GPUs does not fit either.
+    const small = namedGpuTarget(null, 4)
+    const tight = chooseAutoParameters({ model: llama8b, devices: [small, small, small, small], tokenStats: rows(2000), datasetSize: 2000, maxRanks: 4 })
+    expect(tight.withinMargin).toBe(false)
+    expect(tight.ranks).toBe(1)
+    expect(tight.choices.find((choice) => choice.field === 'ranks')?.reason).toBe('One GPU: splitting over 4 GPUs does not make it fit either.')
   })
 })
