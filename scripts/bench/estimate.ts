@@ -1,6 +1,8 @@
 /**
  * `npm run bench:estimate`: the VRAM estimator against published measurements
- * (../shared/data/published-vram-measurements.csv, 67 rows).
+ * (../shared/data/published-vram-measurements.csv, 67 rows, and this project's
+ * scripts/bench/data/estimate-measurements.csv: published rows added here, ids from 201, each
+ * with its source and commit: fms-acceleration's 2-GPU QLoRA rows, Llama-2-70B and Mistral-7B).
  *
  * Each row is described with the configuration that produced it (model architecture, method,
  * sequence length, micro-batch, checkpointing, LoRA targets, and the training stack of the
@@ -11,7 +13,7 @@
  * - rows measured as max_memory_reserved against the reserved view,
  * - OOM rows must be judged "does not fit" on their GPU; "fits" rows must not be.
  * Rows whose setup the estimator cannot represent (torch.compile, optimizer-in-backward,
- * CPU/activation offload, multi-GPU sharding, DoRA, encoder-decoder, unstated lengths) are
+ * CPU/activation offload, DeepSpeed, DoRA, encoder-decoder, unstated lengths) are
  * excluded, each with its reason printed; where an estimate is still possible it is shown for
  * information. Nothing here is tuned per row: every row goes through the same estimateVram.
  *
@@ -19,7 +21,11 @@
  * time against the estimate it started with, from that home's database, beside the published rows
  * and never mixed into their error figures.
  *
- * Options: --json (machine-readable results), --csv PATH (another measurements file), --home DIR.
+ * Rows measured on several GPUs are estimated per GPU, with the ranks and the way they shared
+ * the model (DDP or FSDP) that produced them.
+ *
+ * Options: --json (machine-readable results), --csv PATH (another measurements file; repeatable,
+ * replaces both defaults), --home DIR.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -31,10 +37,10 @@ import type { ModelArchitecture } from '../../src/shared/estimator/model-archite
 import { parseModelConfig, parseModelConfigText } from '../../src/shared/estimator/model-architecture'
 import type { EstimateParams } from '../../src/shared/estimator/training-params'
 import type { TrainingStack } from '../../src/shared/estimator/training-stack'
-import { flopsPerToken, gpuUtilisation, qloraSpeedFactor } from '../../src/shared/estimator/time'
+import { flopsPerToken, gpuUtilisation, multiGpuScalingEfficiency, qloraSpeedFactor } from '../../src/shared/estimator/time'
 import { judgeFit } from '../../src/shared/estimator/verdict'
 import type { Verdict } from '../../src/shared/estimator/verdict'
-import type { VramEstimate } from '../../src/shared/estimator/vram'
+import type { Parallelism, VramEstimate } from '../../src/shared/estimator/vram'
 import { estimateVram } from '../../src/shared/estimator/vram'
 import { readHomeRunEstimateErrors } from '../../src/main/core/runs/run-estimate-errors'
 
@@ -42,7 +48,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    csv: { type: 'string', default: path.join(repoRoot, '..', 'shared', 'data', 'published-vram-measurements.csv') },
+    csv: { type: 'string', multiple: true, default: [path.join(repoRoot, '..', 'shared', 'data', 'published-vram-measurements.csv'), path.join(repoRoot, 'scripts', 'bench', 'data', 'estimate-measurements.csv')] },
     home: { type: 'string', default: process.env.LOCALTUNE_HOME }
   },
   strict: true
@@ -62,6 +68,9 @@ const llama2_7b = fromConfigs('meta-llama--Llama-2-7b-hf')
 const llama2_13b = fromConfigs('meta-llama--Llama-2-13b-hf')
 const llama31_8b = fromConfigs('meta-llama--Llama-3.1-8B')
 const llama32_3b = fromConfigs('meta-llama--Llama-3.2-3B')
+// Llama-2-70B's chat model has the base model's shapes (only the weights differ).
+const llama2_70b = fromConfigs('meta-llama--Llama-2-70b-chat-hf')
+const mistral7b = fromConfigs('mistralai--Mistral-7B-v0.1')
 // Models without a config file in ../shared/data: the shape numbers of their Hugging Face
 // config.json (as LitGPT's lit_gpt/config.py @ 8641822 also lists them).
 const phi15 = parseModelConfig({ model_type: 'phi', hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 24, num_attention_heads: 32, vocab_size: 51200, max_position_embeddings: 2048, tie_word_embeddings: false }, 'microsoft/phi-1_5 config')
@@ -82,6 +91,12 @@ const torchtune2024: Partial<TrainingStack> = { autocast: false, fullFinetuneWei
 const litgptTrue: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'compute', loss: 'chunked', optimizerImplementation: 'foreach', unquantizedDtype: 'compute', doubleQuant: false, quantizedLinearsSaveInput: true, rmsNormUpcast: false, loraScatterKeepsOutput: true, meanSavesInput: true }
 const litgptMixed: Partial<TrainingStack> = { ...litgptTrue, autocast: true, loraBaseWeights: 'fp32', loraAdapterDtype: 'fp32' }
 const peftMetaMath: Partial<TrainingStack> = { autocast: false, fullFinetuneWeights: 'compute', loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach' }
+// fms-acceleration's baseline-peft-bnb on 2 GPUs (Feb 2025: torch 2.4.1, transformers 4.48.1,
+// peft 0.13.2, trl 0.13.0, bitsandbytes 0.43.3): HF Trainer with bf16 autocast and its default
+// adamw_torch (foreach); NF4 with double quant stored in bf16 for FSDP; TRL skips
+// prepare_model_for_kbit_training for sharded QLoRA, so embeddings, norms and lm_head stay bf16;
+// PEFT's fp32 adapters; transformers' loss upcasts the logits to fp32.
+const fms2025: Partial<TrainingStack> = { autocast: true, loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'compute', doubleQuant: true, quantizedLinearsSaveInput: false, meanSavesInput: false }
 const hf2023: Partial<TrainingStack> = { autocast: true, loraAdapterDtype: 'fp32', loss: 'fp32-upcast', optimizerImplementation: 'foreach', unquantizedDtype: 'fp32', doubleQuant: false, quantizedLinearsSaveInput: true, meanSavesInput: true }
 
 function params(p: Partial<EstimateParams> & Pick<EstimateParams, 'method' | 'max_length' | 'micro_batch_size'>): EstimateParams {
@@ -115,6 +130,9 @@ interface Described {
   /** GPU whose memory decides OOM / fits rows. */
   gpu?: string
   note?: string
+  /** Ranks the row ran on (per-GPU figures) and how they shared the model. */
+  ranks?: number
+  parallelism?: Parallelism
 }
 interface Excluded {
   exclude: string
@@ -197,6 +215,10 @@ const plans: Record<string, RowPlan> = {
   '116': { model: llama1_7b, params: params({ method: 'qlora', max_length: 1024, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
   '117': { model: llama1_13b, params: params({ method: 'qlora', precision: 'fp16', max_length: 512, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
   '118': { model: llama1_13b, params: params({ method: 'qlora', precision: 'fp16', max_length: 1024, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: hf2023, view: 'allocated', gpu: 'T4' },
+  // fms-acceleration scripts/benchmarks at 24bdadb2: alpaca-cleaned packed to 4096 tokens, 2 rows per GPU, checkpointing, FlashAttention-2, FSDP FULL_SHARD over 2 A100-80GB.
+  '201': { model: llama2_70b, params: params({ method: 'qlora', max_length: 4096, micro_batch_size: 2, gradient_checkpointing: true, attention: 'flash_attention_2', lora: lora(16, 16, 0.1, qkvo) }), stack: fms2025, view: 'allocated', gpu: 'A100 80GB', ranks: 2, parallelism: 'fsdp', note: 'per GPU, rank 0; 2 GPUs, QLoRA sharded with FSDP' },
+  '202': { model: mistral7b, params: params({ method: 'qlora', max_length: 4096, micro_batch_size: 2, gradient_checkpointing: true, attention: 'flash_attention_2', lora: lora(16, 16, 0.1, qkvo) }), stack: fms2025, view: 'allocated', gpu: 'A100 80GB', ranks: 2, parallelism: 'fsdp', note: 'per GPU, rank 0; 2 GPUs, QLoRA sharded with FSDP' },
+  '203': { model: mistral7b, params: params({ method: 'qlora', max_length: 4096, micro_batch_size: 4, gradient_checkpointing: true, attention: 'flash_attention_2', lora: lora(16, 16, 0.1, qkvo) }), stack: fms2025, view: 'allocated', gpu: 'A100 80GB', ranks: 2, parallelism: 'fsdp', note: 'per GPU, rank 0; 2 GPUs, QLoRA sharded with FSDP' },
   '119': { model: llama1_13b, params: params({ method: 'qlora', precision: 'fp16', max_length: 1024, micro_batch_size: 1, gradient_checkpointing: true, attention: 'eager', lora: lora(64, 16, 0, qv) }), stack: { ...hf2023, doubleQuant: true }, view: 'allocated', gpu: 'T4' }
 }
 
@@ -211,10 +233,15 @@ interface Row {
   mem_metric: string
   throughput_tok_s: string
 }
-const text = fs.readFileSync(values.csv, 'utf8')
-const parsed = Papa.parse<Row>(text, { header: true, skipEmptyLines: true })
-if (parsed.errors.length > 0) throw new Error(`${values.csv}: ${parsed.errors[0]?.message} (row ${parsed.errors[0]?.row})`)
-const rows = parsed.data
+const rows: Row[] = []
+for (const file of values.csv) {
+  const parsed = Papa.parse<Row>(fs.readFileSync(file, 'utf8'), { header: true, skipEmptyLines: true })
+  if (parsed.errors.length > 0) throw new Error(`${file}: ${parsed.errors[0]?.message} (row ${parsed.errors[0]?.row})`)
+  for (const row of parsed.data) {
+    if (rows.some((earlier) => earlier.id === row.id)) throw new Error(`${file}: row id ${row.id} appears twice`)
+    rows.push(row)
+  }
+}
 
 function measuredBytes(row: Row): number | null {
   const value = Number.parseFloat(row.peak_mem)
@@ -247,7 +274,7 @@ interface Result {
 }
 
 function estimate(plan: Described): VramEstimate {
-  return estimateVram({ model: plan.model, params: plan.params, device: 'gpu', bf16Supported: true, stack: plan.stack })
+  return estimateVram({ model: plan.model, params: plan.params, device: 'gpu', bf16Supported: true, stack: plan.stack, ranks: plan.ranks, parallelism: plan.parallelism })
 }
 
 const results: Result[] = []
@@ -304,8 +331,10 @@ for (const row of rows) {
   const flops = flopsPerToken(described.model, described.params, described.params.max_length).total
   const peak = (spec.bf16 ?? spec.fp16) * 1e12
   const factor = described.params.method === 'qlora' ? qloraSpeedFactor : { low: 1, high: 1 }
-  const low = (peak * gpuUtilisation.low * factor.low) / flops
-  const high = (peak * gpuUtilisation.high * factor.high) / flops
+  // Rows on several GPUs report tokens/s per GPU: each keeps the scaling efficiency's share.
+  const kept = (described.ranks ?? 1) > 1 ? multiGpuScalingEfficiency : { low: 1, high: 1 }
+  const low = (peak * gpuUtilisation.low * factor.low * kept.low) / flops
+  const high = (peak * gpuUtilisation.high * factor.high * kept.high) / flops
   throughput.push({ id: row.id, model: row.model, gpu: spec.name, measured, low, high, inside: measured >= low && measured <= high })
 }
 
@@ -338,7 +367,7 @@ if (values.json) {
 } else {
   const pct = (n: number | undefined): string => (n === undefined ? '' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}%`)
   const lines: string[] = []
-  lines.push(`VRAM estimator vs ${path.relative(process.cwd(), values.csv)} (${summary.date})`)
+  lines.push(`VRAM estimator vs ${values.csv.map((file) => path.relative(process.cwd(), file)).join(' + ')} (${summary.date})`)
   lines.push('')
   lines.push(['id', 'model', 'method', 'measured', 'view', 'estimate', 'error', 'verdict'].map((h, i) => h.padEnd([4, 18, 36, 22, 10, 10, 8, 0][i] ?? 0)).join(' '))
   for (const r of results) {
