@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { RunSummary } from '../../shared/contract/runs'
-import type { RunEvent } from '../../shared/run-events'
+import type { RunEvent, StartedEvent } from '../../shared/run-events'
 import type { Core } from '../core/create-core'
 import type { CliContext, CliIo } from './command'
 import { describeStatus, formatDuration, formatLoss, formatSteps, progressLine } from './run-format'
@@ -8,6 +8,20 @@ import { describeStatus, formatDuration, formatLoss, formatSteps, progressLine }
 // Moves the cursor to the start of the line above and clears it: the bar redraws in place even
 // though every write ends with a newline.
 const overwritePreviousLine = '\x1b[1A\x1b[2K'
+
+/**
+ * Sequences per optimizer step and where the number comes from, e.g. "effective batch 8 (micro
+ * batch 2 × accumulation 2 × 2 ranks)": with several ranks the same settings train on a bigger
+ * batch, which changes what a learning rate means.
+ */
+export function effectiveBatchText(event: StartedEvent): string {
+  const micro = event.config.micro_batch_size
+  const accumulation = event.config.gradient_accumulation_steps
+  // Events from before distributed training name no world size: they were one process.
+  const ranks = event.world_size ?? 1
+  const effective = event.effective_batch_size ?? micro * accumulation * ranks
+  return `effective batch ${effective} (micro batch ${micro} × accumulation ${accumulation}${ranks > 1 ? ` × ${ranks} ranks` : ''})`
+}
 
 /**
  * What `train` and `resume` show while a run goes: a progress bar drawn from the run's events
@@ -45,7 +59,7 @@ export async function followRun(core: Core, runId: string, io: CliIo, ctx: CliCo
       case 'started':
         line(
           `${event.resumed_from_step !== null ? `Resumed at step ${event.resumed_from_step}: ` : ''}training ${event.model.id} (${event.method}, ${event.mode}) on ${event.device} in ${event.precision}: ` +
-            `${event.total_steps} steps, ${event.data.train_examples} training and ${event.data.valid_examples} validation examples` +
+            `${event.total_steps} steps, ${event.data.train_examples} training and ${event.data.valid_examples} validation examples; ${effectiveBatchText(event)}` +
             (event.demo ? ' [demo model]' : '')
         )
         return
@@ -96,7 +110,10 @@ export async function followRun(core: Core, runId: string, io: CliIo, ctx: CliCo
       const status = describeStatus(summary)
       if (status === lastStatus) return
       lastStatus = status
-      if (summary.status === 'queued') line(`Waiting for ${summary.device === 'cpu' ? 'the CPU' : summary.device}: ${status}. It starts when the run before it ends.`)
+      if (summary.status === 'queued') {
+        const devices = summary.gpuIndices.length === 0 ? 'the CPU' : summary.gpuIndices.length === 1 ? `GPU ${summary.gpuIndices[0]}` : `GPUs ${summary.gpuIndices.join(', ')} (all of them)`
+        line(`Waiting for ${devices}: ${status}. It starts when the runs before it end.`)
+      }
       if (summary.status === 'stopping') line('Stopping: finishing the current step and saving a checkpoint…')
     }
   })

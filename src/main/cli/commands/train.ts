@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ProjectRunOverrides } from '../../../shared/contract/projects'
-import type { DeviceChoice, RunSettings } from '../../../shared/contract/runs'
+import { runNodesSchema, type DeviceChoice, type RunNodes, type RunSettings } from '../../../shared/contract/runs'
 import type { TrainingMethod } from '../../../shared/run-config/run-config-schema'
 import { createCore } from '../../core/create-core'
 import { demoDefaultMaxSteps } from '../../core/runs/demo-run'
@@ -14,8 +14,8 @@ import { parseSetFlags } from '../param-flags'
 
 const usage = [
   'localtune train --demo [--max-steps N] [--verbose]',
-  'localtune train --project ID [--method M] [--set KEY=VALUE]... [--merge | --no-merge] [--cpu | --gpu N] [--verbose]',
-  'localtune train --data DIR --model ID|FOLDER [--method lora|full|qlora] [--set KEY=VALUE]... [--merge] [--cpu | --gpu N] [--allow-downloads] [--verbose]',
+  'localtune train --project ID [--method M] [--set KEY=VALUE]... [--merge | --no-merge] [DEVICE] [--verbose]',
+  'localtune train --data DIR --model ID|FOLDER [--method lora|full|qlora] [--set KEY=VALUE]... [--merge] [DEVICE] [--allow-downloads] [--verbose]',
   '',
   '  --demo             train the built-in tiny demo model on the bundled sample CSV, on the CPU (about a minute)',
   `  --max-steps N      demo only: how many steps (default ${demoDefaultMaxSteps})`,
@@ -27,20 +27,88 @@ const usage = [
   '  --set KEY=VALUE    a training param, e.g. --set learning_rate=1e-4 --set lora.r=8 --set precision=fp32 (repeatable)',
   '  --merge            LoRA/QLoRA: also save the base model with the adapter merged in (final/merged/, loads without peft)',
   '  --no-merge         with --project: do not save the merged model even if the project does',
-  '  --cpu / --gpu N    where to train (default: the first GPU, else the CPU); one run per device, others queue',
   '  --allow-downloads  let the runtime download missing model files (default: offline)',
   '  --verbose          show the runtime\'s own terminal output instead of the progress bar',
   '',
+  'DEVICE (default: the first GPU, else the CPU; one run per device, others queue):',
+  '  --cpu              train on the CPU',
+  '  --gpu N            train on GPU N (the numbers `localtune doctor` shows)',
+  '  --gpus LIST|all    train on several GPUs at once, e.g. --gpus 0,1,2,3 or --gpus all: one torchrun rank per GPU;',
+  '                     the run waits until all of them are free',
+  '  --processes N      train as N CPU processes (torchrun ranks, gloo): for trying distributed training on a machine',
+  '                     without GPUs; it is not faster than one process',
+  '  --nnodes N --node-rank R --rdzv HOST:PORT',
+  '                     one of N machines training together (what torchrun takes): start the same command on each',
+  '                     machine with its own rank 0..N-1 and the same HOST:PORT, one every machine reaches',
+  '',
+  'Effective batch = micro_batch_size × gradient_accumulation_steps × ranks (GPUs or processes, times machines).',
   'Ctrl+C stops the run gracefully: it finishes the step and saves a checkpoint (`localtune resume ID` continues it).'
 ].join('\n')
 
-function deviceFrom(values: { cpu?: boolean; gpu?: string }): DeviceChoice | undefined {
-  if (values.cpu && values.gpu !== undefined) throw new UsageError('Give either --cpu or --gpu N, not both.')
-  if (values.cpu) return { kind: 'cpu' }
-  if (values.gpu === undefined) return undefined
-  const index = Number(values.gpu)
-  if (!Number.isInteger(index) || index < 0) throw new UsageError(`--gpu takes a GPU number like 0, got "${values.gpu}".`)
-  return { kind: 'gpu', index }
+interface DeviceFlags {
+  cpu?: boolean
+  gpu?: string
+  gpus?: string
+  processes?: string
+  nnodes?: string
+  'node-rank'?: string
+  rdzv?: string
+}
+
+/** A whole number from a flag, or a usage error that names the flag and the value. */
+function wholeNumber(flag: string, value: string, min: number, what: string): number {
+  const number = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(number) || number < min) throw new UsageError(`${flag} takes ${what}, got "${value}".`)
+  return number
+}
+
+function gpuListFrom(value: string): number[] | 'all' {
+  if (value.trim().toLowerCase() === 'all') return 'all'
+  const parts = value.split(',').map((part) => part.trim())
+  if (parts.some((part) => !/^\d+$/.test(part))) {
+    throw new UsageError(`--gpus takes GPU numbers separated by commas (e.g. --gpus 0,1) or "all", got "${value}". \`localtune doctor\` lists the GPUs.`)
+  }
+  const indices = parts.map(Number)
+  const repeated = indices.find((index, at) => indices.indexOf(index) !== at)
+  if (repeated !== undefined) throw new UsageError(`--gpus names GPU ${repeated} twice ("${value}"); list each GPU once.`)
+  return indices
+}
+
+function nodesFrom(values: DeviceFlags): RunNodes | undefined {
+  const given = [values.nnodes, values['node-rank'], values.rdzv].filter((value) => value !== undefined).length
+  if (given === 0) return undefined
+  if (given < 3) throw new UsageError('Training on several machines needs all three of --nnodes N, --node-rank R and --rdzv HOST:PORT (the same N and HOST:PORT on every machine).')
+  const count = wholeNumber('--nnodes', values.nnodes!, 2, 'the number of machines, at least 2 (leave it out for one machine)')
+  const rank = wholeNumber('--node-rank', values['node-rank']!, 0, `this machine's number, 0 to ${count - 1}`)
+  if (rank >= count) throw new UsageError(`--node-rank is this machine's number, 0 to ${count - 1} with --nnodes ${count}, got "${values['node-rank']}".`)
+  const parsed = runNodesSchema.safeParse({ count, rank, rendezvous: values.rdzv!.trim() })
+  if (!parsed.success) throw new UsageError(`--rdzv takes HOST:PORT that every machine reaches, e.g. --rdzv 10.0.0.1:29500, got "${values.rdzv}".`)
+  const port = Number(parsed.data.rendezvous.slice(parsed.data.rendezvous.lastIndexOf(':') + 1))
+  if (port < 1 || port > 65535) throw new UsageError(`--rdzv port must be 1 to 65535, got "${values.rdzv}".`)
+  return parsed.data
+}
+
+function deviceFrom(values: DeviceFlags): DeviceChoice | undefined {
+  const chosen = [values.cpu ? '--cpu' : null, values.gpu !== undefined ? '--gpu' : null, values.gpus !== undefined ? '--gpus' : null].filter((flag) => flag !== null)
+  if (chosen.length > 1) throw new UsageError(`Give one of --cpu, --gpu N or --gpus LIST, not ${chosen.join(' and ')}.`)
+  if (values.processes !== undefined && (values.gpu !== undefined || values.gpus !== undefined)) {
+    throw new UsageError('--processes is for CPU ranks; on GPUs each GPU is one rank: choose them with --gpus (e.g. --gpus 0,1).')
+  }
+  const nodes = nodesFrom(values)
+  const withNodes = nodes ? { nodes } : {}
+  if (values.processes !== undefined) {
+    const processes = wholeNumber('--processes', values.processes, 1, 'the number of CPU processes to train with, e.g. --processes 2')
+    if (processes > 256) throw new UsageError(`--processes takes at most 256 CPU processes, got "${values.processes}".`)
+    return { kind: 'cpu', processes, ...withNodes }
+  }
+  if (values.cpu) return { kind: 'cpu', ...withNodes }
+  if (values.gpus !== undefined) return { kind: 'gpus', indices: gpuListFrom(values.gpus), ...withNodes }
+  if (values.gpu !== undefined) {
+    if (values.gpu.includes(',')) throw new UsageError(`--gpu takes one GPU number; for several use --gpus ${values.gpu}.`)
+    return { kind: 'gpu', index: wholeNumber('--gpu', values.gpu, 0, 'a GPU number like 0'), ...withNodes }
+  }
+  if (nodes) throw new UsageError('With --nnodes, say which devices this machine trains on: --gpus LIST|all, --gpu N, --cpu or --processes N.')
+  return undefined
 }
 
 function methodFrom(value: string): TrainingMethod {
@@ -83,6 +151,11 @@ export const trainCommand: CliCommand = {
         'no-merge': { type: 'boolean' },
         cpu: { type: 'boolean', default: false },
         gpu: { type: 'string' },
+        gpus: { type: 'string' },
+        processes: { type: 'string' },
+        nnodes: { type: 'string' },
+        'node-rank': { type: 'string' },
+        rdzv: { type: 'string' },
         'allow-downloads': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false }
       },

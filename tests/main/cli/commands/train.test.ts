@@ -121,6 +121,30 @@ describe('localtune train', () => {
     expect(fs.readdirSync(path.join(home, 'runs'))).toHaveLength(runIds.length)
   })
 
+  it('explains bad device flags: which flag, what value, what to do', async () => {
+    const { home, env } = setup()
+    const data = path.join(home, 'formatted')
+    await prepareDemoData(findAppRoot(), data)
+    const refused = async (flags: string[]): Promise<string> => {
+      const { io, err } = collectingIo()
+      expect(await runCli(['train', '--data', data, '--model', 'x/y', ...flags], io, { env, home })).toBe(2)
+      return err.join('\n')
+    }
+    expect(await refused(['--gpus', '0,one'])).toContain('--gpus takes GPU numbers separated by commas (e.g. --gpus 0,1) or "all", got "0,one".')
+    expect(await refused(['--gpus', '1,1'])).toContain('--gpus names GPU 1 twice ("1,1"); list each GPU once.')
+    expect(await refused(['--gpu', '0,1'])).toContain('--gpu takes one GPU number; for several use --gpus 0,1.')
+    expect(await refused(['--gpus', 'all', '--cpu'])).toContain('Give one of --cpu, --gpu N or --gpus LIST, not --cpu and --gpus.')
+    expect(await refused(['--processes', '0'])).toContain('--processes takes the number of CPU processes to train with, e.g. --processes 2, got "0".')
+    expect(await refused(['--processes', '2', '--gpus', '0,1'])).toContain('--processes is for CPU ranks; on GPUs each GPU is one rank: choose them with --gpus')
+    expect(await refused(['--gpus', 'all', '--nnodes', '2'])).toContain('needs all three of --nnodes N, --node-rank R and --rdzv HOST:PORT')
+    expect(await refused(['--gpus', 'all', '--nnodes', '2', '--node-rank', '2', '--rdzv', 'node0:29500'])).toContain('--node-rank is this machine\'s number, 0 to 1 with --nnodes 2, got "2".')
+    expect(await refused(['--gpus', 'all', '--nnodes', '2', '--node-rank', '1', '--rdzv', 'node0'])).toContain('--rdzv takes HOST:PORT that every machine reaches, e.g. --rdzv 10.0.0.1:29500, got "node0".')
+    expect(await refused(['--nnodes', '2', '--node-rank', '1', '--rdzv', 'node0:29500'])).toContain('With --nnodes, say which devices this machine trains on')
+    const { io, out } = collectingIo()
+    expect(await runCli(['train', '--help'], io, { env, home })).toBe(0)
+    expect(out.join('\n')).toContain('for trying distributed training on a machine\n                     without GPUs')
+  })
+
   it('explains bad arguments and bad settings', async () => {
     const { home, env } = setup()
     const usage = collectingIo()
