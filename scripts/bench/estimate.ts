@@ -162,11 +162,12 @@ const plans: Record<string, RowPlan> = {
   '18': { exclude: 'activation offloading to CPU, torch.compile, torchao NF4' },
   '19': { exclude: 'torch.compile; torchao NF4', informational: { model: llama2_7b, params: params({ method: 'qlora', max_length: 2048, micro_batch_size: 4, gradient_checkpointing: true, lora: lora(8, 16, 0, [...qkvo, 'gate_proj', 'up_proj', 'down_proj']) }), stack: { ...torchtune2024, doubleQuant: true }, view: 'allocated' } },
   '20': { model: llama2_7b, params: params({ method: 'lora', max_length: 2048, micro_batch_size: 4, gradient_checkpointing: true, lora: lora(8, 16, 0, qv) }), stack: torchtune2024, view: 'allocated', gpu: 'RTX 4090', note: 'README: "Batch Size = 4, Seq Length = 2048"; counter not named, compared as allocated' },
-  '21': { exclude: '2 GPUs (FSDP sharding)' },
+  // The same README's distributed rows: torchtune's lora/full_finetune_distributed recipes shard with FSDP (bf16 parameters, no mixed precision), with row 20's settings.
+  '21': { model: llama2_7b, params: params({ method: 'lora', max_length: 2048, micro_batch_size: 4, gradient_checkpointing: true, lora: lora(8, 16, 0, qv) }), stack: torchtune2024, view: 'allocated', gpu: 'RTX 4090', ranks: 2, parallelism: 'fsdp', note: 'per GPU; 2 GPUs, LoRA sharded with FSDP; counter not named, compared as allocated (as row 20)' },
   '22': { exclude: 'paged AdamW inside backward (optimizer-in-backward)' },
-  '23': { exclude: '4 GPUs (FSDP sharding)' },
-  '24': { exclude: '8 GPUs (FSDP sharding)' },
-  '25': { exclude: '8 GPUs (FSDP sharding)' },
+  '23': { model: llama2_7b, params: params({ method: 'full', max_length: 2048, micro_batch_size: 4, gradient_checkpointing: true }), stack: torchtune2024, view: 'allocated', gpu: 'RTX 4090', ranks: 4, parallelism: 'fsdp', note: 'per GPU; 4 GPUs, full finetuning sharded with FSDP; counter not named, compared as allocated (as row 20)' },
+  '24': { exclude: '8 GPUs, FSDP: LoRA rank and target modules not stated' },
+  '25': { exclude: "8 GPUs, FSDP with bitsandbytes' 32-bit PagedAdamW, whose paged fp32 states the estimator does not model" },
   // torchtune tutorials (April 2024): alpaca_cleaned with the builder's max_seq_len=512, batch 2, checkpointing, bf16 adapters.
   '26': { model: llama2_7b, params: params({ method: 'lora', max_length: 512, micro_batch_size: 2, gradient_checkpointing: true, lora: lora(8, 16, 0, qv) }), stack: torchtune2024, view: 'reserved', note: 'alpaca_cleaned truncated at max_seq_len=512 (torchtune builder default then)' },
   '27': { exclude: 'reserved memory includes blocks cached while loading the checkpoint (9.13 GB reserved at init for a ~3.9 GB NF4 model, 9.29 GB in training): the training peak cannot be separated' },

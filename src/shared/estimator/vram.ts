@@ -246,14 +246,17 @@ export function estimateVram(input: VramInput): VramEstimate {
   // gradient-sized buffer, allocated when the model is wrapped and alive to the end.
   const ddpBuckets = parallelism === 'ddp' ? trainableParameters * trainableBytes : 0
   // FSDP: at the backward peak the root unit (embeddings, final norm, lm_head: FSDP does not
-  // reshard the root after forward) and one decoder layer are whole on every rank, in the dtype
-  // they are gathered in, with their unsharded gradients before the reduce-scatter.
+  // reshard the root after forward) is whole on every rank, and so are two decoder layers: FSDP's
+  // default backward prefetch (BACKWARD_PRE) gathers the next layer while the current one
+  // computes its gradients ("current set of parameters, next set of parameters, current set of
+  // gradients", torch.distributed.fsdp.BackwardPrefetch). All in the dtype they are gathered in,
+  // with the current layer's and the root's unsharded gradients before the reduce-scatter.
   const gatherBytes = (stored: number): number => (autocast && stored === 4 ? c : stored)
   const blockParams = blockLinearParams / L
   const blockGatherBytes = quantization === 'nf4' ? nf4BytesPerParameter(stack.doubleQuant) : quantization === 'int8' ? 1 : gatherBytes(baseBytes)
   const rootGatherBytes = quantization !== null ? gatherBytes(unquantizedBytes) : gatherBytes(baseBytes)
   const gatheredGradients = trainBase ? (blockParams + otherParams) * gatherBytes(trainableBytes) : (loraParams / L) * adapterBytes
-  const fsdpGathered = fsdp ? blockParams * blockGatherBytes + otherParams * rootGatherBytes + gatheredGradients : 0
+  const fsdpGathered = fsdp ? 2 * blockParams * blockGatherBytes + otherParams * rootGatherBytes + gatheredGradients : 0
 
   // ── Activations ───────────────────────────────────────────────────────────────────────────
   const sequenceLength = peakSequenceLength(params, input.longestExampleTokens)
@@ -345,7 +348,7 @@ export function estimateVram(input: VramInput): VramEstimate {
     const gradBytes = gradientsDuringBackward + (logitsWin ? lmHeadGradAtPeak : 0)
     add('gradients', 'Gradients', gradBytes, gradientsDuringBackward > 0 ? `${count(trainableParameters)} trainable × ${trainableBytes} B${perRank} (kept across ${params.gradient_accumulation_steps} accumulation steps)` : `lm_head gradient (${count(lmHeadParams)} × ${trainableBytes} B) at the start of backward`)
     add('optimizerState', 'Optimizer state', optimizerState, `${count(trainableParameters)} trainable × ${optimizerPerParam.toFixed(2)} B (${stack.optimizer})${perRank}`)
-    add('fsdpGathered', 'FSDP gathered units', fsdpGathered, `whole on every rank while it computes: one decoder layer (${count(blockParams)} × ${blockGatherBytes.toFixed(2)} B) and the root unit (${count(otherParams)} embeddings/lm_head/norms × ${rootGatherBytes} B), with their unsharded gradients`)
+    add('fsdpGathered', 'FSDP gathered units', fsdpGathered, `whole on every rank while they compute: two decoder layers (the current and the prefetched next, ${count(blockParams)} × ${blockGatherBytes.toFixed(2)} B each) and the root unit (${count(otherParams)} embeddings/lm_head/norms × ${rootGatherBytes} B), with their unsharded gradients`)
     const activationBytes = storedActivations + (logitsWin ? 0 : recomputedBlock)
     add('activations', 'Activations', activationBytes, params.gradient_checkpointing
       ? `checkpointing: ${L} block inputs × ${act.checkpointPerLayer} B × ${tokens} tokens${logitsWin ? '' : ` + one recomputed block (${Math.round(act.perLayer)} B/token)`}`
@@ -371,6 +374,9 @@ export function estimateVram(input: VramInput): VramEstimate {
   if (!params.gradient_checkpointing && storedActivations > shardedWeights && isGpu) {
     notes.push(`Activations (${gib(storedActivations)}) outweigh the weights: gradient checkpointing would cut them to about ${gib(L * act.checkpointPerLayer * tokens + act.perLayer * tokens)}.`)
   }
+  // Published multi-GPU runs (docs/benchmarks/estimate.md) measured more than these figures.
+  if (fsdp) notes.push(`Per GPU of ${ranks} (FSDP). Published FSDP runs measured 6–21 % more per GPU than this estimate (docs/benchmarks/estimate.md); leave room.`)
+  if (parallelism === 'ddp') notes.push(`Per GPU of ${ranks} (DDP: each holds the whole model). Not yet checked against a measured multi-GPU run.`)
   if (model.quantization) notes.push(`The checkpoint is pre-quantised (${model.quantization}); the estimate assumes the runtime loads it as ${method === 'qlora' ? 'NF4' : precision}.`)
   return {
     terms,
