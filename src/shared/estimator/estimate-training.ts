@@ -12,7 +12,7 @@ import type { TrainingStack } from './training-stack'
 import type { FitJudgement } from './verdict'
 import { judgeFit } from './verdict'
 import type { Parallelism, VramEstimate } from './vram'
-import { estimateVram } from './vram'
+import { estimateVram, normaliseRanks } from './vram'
 
 /**
  * The one call the UI panel and `localtune estimate` make: memory breakdown, verdict, time
@@ -82,7 +82,9 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
       parallelism: input.parallelism
     })
     const available = availableBytes(device)
-    const fit = judgeFit(vram.requiredBytes, available, device.label)
+    // CPU ranks (--processes) each hold their own copy in the same machine's RAM.
+    const ranksHere = device.kind === 'cpu' ? Math.ceil(normaliseRanks(input.ranks) / Math.min(normaliseRanks(input.ranks), normaliseRanks(input.nodes))) : 1
+    const fit = judgeFit(vram.requiredBytes * ranksHere, available, device.label)
     let time: TimeEstimate | null = null
     let timeUnavailable: string | null = null
     if (!input.tokenStats || input.tokenStats.exampleCount === 0) {

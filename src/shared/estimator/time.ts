@@ -203,11 +203,15 @@ export function estimateTime(input: TimeInput): TimeEstimate {
     basis = `${(totalTokens / 1e6).toFixed(2)}M tokens × ${(flops.total / 1e9).toFixed(3)} GFLOP/token ÷ (${cores} CPU cores × ${rate(cpuGflopsPerCore.low * factor.low)}–${rate(cpuGflopsPerCore.high * factor.high)} GFLOP/s${bf16Basis})`
   }
   // Several ranks: each does 1/ranks of the work at the per-GPU efficiency kept when splitting;
-  // across machines the slow end also waits for the collectives over the network.
+  // across machines the slow end also waits for the collectives over the network. CPU ranks
+  // (--processes) share their machine's cores, so only more machines add compute there.
   const efficiency = ranks > 1 ? multiGpuScalingEfficiency : { low: 1, high: 1 }
+  const workers = input.device.kind === 'cpu' ? nodes : ranks
   const interNodeSeconds = nodes > 1 ? (optimizerSteps * collectiveBytesPerStep(model, params, input.precision, ranks, parallelism)) / interNodeBytesPerSecond : 0
   if (ranks > 1) {
-    basis += ` ÷ (${ranks} ranks × ${Math.round(efficiency.low * 100)}–${Math.round(efficiency.high * 100)} % kept per rank when splitting, from published 1- vs 2-GPU runs)`
+    basis += input.device.kind === 'cpu'
+      ? ` ÷ (${nodes} machine${nodes > 1 ? 's' : ''} × ${Math.round(efficiency.low * 100)}–${Math.round(efficiency.high * 100)} % kept when splitting; the ${ranks} processes share each machine's cores)`
+      : ` ÷ (${ranks} ranks × ${Math.round(efficiency.low * 100)}–${Math.round(efficiency.high * 100)} % kept per rank when splitting, from published 1- vs 2-GPU runs)`
     if (nodes > 1) basis += ` + up to ${Math.round(interNodeSeconds)} s of ${parallelism === 'fsdp' ? 'parameter and gradient' : 'gradient'} exchange between ${nodes} machines over 10 Gb/s Ethernet`
   }
   return {
@@ -218,8 +222,8 @@ export function estimateTime(input: TimeInput): TimeEstimate {
     totalFlops,
     peakFlops,
     utilisation,
-    lowSeconds: totalFlops / (peakFlops * utilisation.high * ranks * efficiency.high),
-    highSeconds: totalFlops / (peakFlops * utilisation.low * ranks * efficiency.low) + interNodeSeconds,
+    lowSeconds: totalFlops / (peakFlops * utilisation.high * workers * efficiency.high),
+    highSeconds: totalFlops / (peakFlops * utilisation.low * workers * efficiency.low) + interNodeSeconds,
     basis,
     ranks,
     scalingEfficiency: efficiency,

@@ -184,3 +184,24 @@ describe('Auto and several GPUs', () => {
     expect(tight.choices.find((choice) => choice.field === 'ranks')?.reason).toBe('One GPU: splitting over 4 GPUs does not make it fit either.')
   })
 })
+
+describe('CPU processes (--processes N)', () => {
+  const counts = Array.from({ length: 400 }, (_, i) => 100 + (i % 200))
+  const tokenStats = summariseTokenCounts(counts, { approximate: false, method: 'test' })
+  const cpu = { kind: 'cpu' as const, label: 'CPU: test', memoryTotalBytes: 16 * 1024 ** 3, cores: 8 }
+  const small: EstimateParams = { ...lora, precision: 'auto', gradient_checkpointing: false }
+
+  it('share the cores: not faster than one process, and each holds its own copy in the same RAM', () => {
+    const one = estimateTraining({ model: llama1b, params: small, devices: [cpu], tokenStats }).devices[0]
+    const four = estimateTraining({ model: llama1b, params: small, devices: [cpu], tokenStats, ranks: 4 }).devices[0]
+    if (!one?.time || !four?.time) throw new Error('expected CPU times')
+    expect(four.time.lowSeconds).toBeGreaterThan(one.time.lowSeconds)
+    expect(four.time.basis).toContain("the 4 processes share each machine's cores")
+    expect(four.fit.requiredBytes).toBeCloseTo(4 * four.vram.requiredBytes, 0)
+    // Two machines with two processes each: two copies per machine, twice the cores.
+    const twoMachines = estimateTraining({ model: llama1b, params: small, devices: [cpu], tokenStats, ranks: 4, nodes: 2 }).devices[0]
+    if (!twoMachines?.time) throw new Error('expected CPU time')
+    expect(twoMachines.fit.requiredBytes).toBeCloseTo(2 * twoMachines.vram.requiredBytes, 0)
+    expect(twoMachines.time.lowSeconds).toBeCloseTo(four.time.lowSeconds / 2, 6)
+  })
+})
