@@ -105,7 +105,7 @@ export function estimateTraining(input: TrainingEstimateInput): TrainingEstimate
     }
     const suggestions = fit.verdict === 'fits'
       ? []
-      : suggestChanges({ model: input.model, parameterCount: input.parameterCount, params: input.params, device, tokenStats: input.tokenStats ?? null, stack: input.stack, ranks: input.ranks })
+      : suggestChanges({ model: input.model, parameterCount: input.parameterCount, params: input.params, device, tokenStats: input.tokenStats ?? null, stack: input.stack, ranks: input.ranks, parallelism: input.parallelism })
     const choice = { method: input.params.method, precision: input.params.precision, demo: input.model.isTinyDemo, fullWeights: input.params.full_weights }
     const problems = trainingDeviceProblems(choice, ruleDevice(device))
     const cannotTrain = problems.length > 0 ? problems.map((problem) => problem.message).join(' ') : null

@@ -8,6 +8,7 @@ import type { EstimateParams } from './training-params'
 import type { TrainingStack } from './training-stack'
 import type { Verdict } from './verdict'
 import { judgeFit } from './verdict'
+import type { Parallelism } from './vram'
 import { estimateVram } from './vram'
 
 /**
@@ -34,6 +35,8 @@ export interface SuggestionInput {
   stack?: Partial<TrainingStack>
   /** torchrun ranks (default 1): suggestions are judged per rank, as the estimate is. */
   ranks?: number
+  /** How those ranks share the model (default: LocalTune's choice for the method). */
+  parallelism?: Parallelism
 }
 
 const roundUp64 = (n: number): number => Math.max(64, Math.ceil(n / 64) * 64)
@@ -52,7 +55,8 @@ function evaluate(input: SuggestionInput, params: EstimateParams): { required: n
     longestExampleTokens: input.tokenStats?.maxTokens ?? null,
     parameterCount: input.parameterCount ?? null,
     stack: input.stack,
-    ranks: input.ranks
+    ranks: input.ranks,
+    parallelism: input.parallelism
   })
   const fit = judgeFit(vram.requiredBytes, availableBytes(input.device), input.device.label)
   return { required: vram.requiredBytes, verdict: fit.verdict }
