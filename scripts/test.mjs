@@ -103,6 +103,8 @@ if (unitOk !== null) {
 
 // The Python suite (one process, mostly compute) runs beside the build and the browser suite
 // (mostly waiting on the app and Chromium): together they take about the longer of the two.
+// Its torch gets one thread (OMP_NUM_THREADS, inherited by the runtimes it starts), so the
+// browser suite's app and its own training runs keep the other core.
 const pytestReport = path.join(tmp, 'pytest.xml')
 const e2eReport = path.join(tmp, 'e2e.json')
 const lateStages = await runTogether([
@@ -112,7 +114,7 @@ const lateStages = await runTogether([
       command: python,
       args: ['-m', 'pytest', '-q', 'tests', `--junitxml=${pytestReport}`, '-p', 'no:cacheprovider'],
       cwd: path.join(root, 'python-runtime'),
-      env: { LOCALTUNE_PYTHON: python }
+      env: { LOCALTUNE_PYTHON: python, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' }
     }]
   },
   {
