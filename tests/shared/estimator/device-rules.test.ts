@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { cpuPracticalParameterLimit, cpuTrainingNote, methodsForDevice, trainingDeviceProblems } from '../../../src/shared/estimator/device-rules'
+import { estimateTraining } from '../../../src/shared/estimator/estimate-training'
+import { tinyDemoArchitecture } from '../../../src/shared/estimator/tiny-demo'
+import { summariseTokenCounts } from '../../../src/shared/estimator/token-stats'
 
 const turing = { kind: 'gpu' as const, label: 'GPU 0: Tesla T4', bf16Supported: false }
 const ampere = { kind: 'gpu' as const, label: 'GPU 0: NVIDIA A100', bf16Supported: true }
@@ -43,6 +46,19 @@ describe('what a device can train (one rule for the app, the CLI and the run sup
   it('says what pure bf16 on the CPU means when the CPU may lack bf16', () => {
     expect(cpuTrainingNote(134_515_008, false, { bf16Supported: null })).toContain('about 50 times slower')
     expect(cpuTrainingNote(134_515_008, false, { bf16Supported: true })).toContain('in pure bf16. That works')
+  })
+
+  it('the estimate applies the rule and the bf16 time to a pure bf16 run on the CPU', () => {
+    const tokenStats = summariseTokenCounts(Array.from({ length: 100 }, () => 64), { approximate: false, method: 'test' })
+    const params = { method: 'full' as const, precision: 'auto' as const, full_weights: 'bf16' as const, max_length: 64, micro_batch_size: 4, gradient_accumulation_steps: 1, epochs: 1, max_steps: null, lora: { r: 8, alpha: 16, dropout: 0, target_modules: 'all-linear' as const }, gradient_checkpointing: false, packing: false, attention: 'auto' as const }
+    const cpu = (bf16Supported: boolean | null) => ({ kind: 'cpu' as const, label: 'CPU: test', memoryTotalBytes: 8 * 1024 ** 3, cores: 4, bf16Supported })
+    const [without, unknown, native] = [false, null, true].map((support) => estimateTraining({ model: tinyDemoArchitecture, params, devices: [cpu(support)], tokenStats }).devices[0])
+    expect(without?.cannotTrain).toContain('no native bf16')
+    expect(unknown?.cannotTrain).toBeNull()
+    expect(unknown?.cpuNote).toContain('about 50 times slower')
+    expect(native?.cpuNote).toBeNull()
+    expect(unknown?.vram.precision).toBe('bf16')
+    expect((unknown?.time?.highSeconds ?? 0) / (native?.time?.highSeconds ?? 1)).toBeGreaterThan(40)
   })
 
   it('Auto tries only what the device can train, fastest first', () => {
