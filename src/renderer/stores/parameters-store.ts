@@ -1,5 +1,6 @@
 import { create } from 'zustand'
 import type { TrainingMethod, TrainingParams } from '../../shared/run-config'
+import type { GpuSet } from '../features/parameters/gpu-set'
 import { fieldsFromParams, type ManualFields, type NumericFieldKey } from '../features/parameters/manual-fields'
 
 /**
@@ -22,6 +23,8 @@ interface ParametersState {
   riskAcceptedFor: string | null
   /** LoRA/QLoRA: also save the base model with the adapter merged in (run.json `merge`). */
   merge: boolean
+  /** On a machine with several GPUs: train on the estimate's one device, on all GPUs, or on these (see gpu-set.ts). */
+  gpuSet: GpuSet
   actions: {
     autoChosen(): void
     /** Switches to Manual; the form starts from `from` unless it was already filled in. */
@@ -33,6 +36,7 @@ interface ParametersState {
     deviceChosen(deviceKey: string | null): void
     riskAccepted(signature: string | null): void
     mergeChosen(merge: boolean): void
+    gpuSetChosen(gpuSet: GpuSet): void
     /** A new model or dataset: Manual values made for the old one no longer apply. */
     choicesReset(): void
   }
@@ -44,6 +48,7 @@ const useParametersStore = create<ParametersState>()((set) => ({
   deviceKey: null,
   riskAcceptedFor: null,
   merge: false,
+  gpuSet: 'one',
   actions: {
     autoChosen: () => set({ mode: 'auto', riskAcceptedFor: null }),
     manualChosen: (from) => set((state) => ({ mode: 'manual', manual: state.manual ?? fieldsFromParams(from.method, from.params), riskAcceptedFor: null })),
@@ -55,7 +60,8 @@ const useParametersStore = create<ParametersState>()((set) => ({
     riskAccepted: (riskAcceptedFor) => set({ riskAcceptedFor }),
     // The merged copy changes what is saved, not memory or time: the estimate and its risk acceptance stand.
     mergeChosen: (merge) => set({ merge }),
-    choicesReset: () => set({ mode: 'auto', manual: null, deviceKey: null, riskAcceptedFor: null })
+    gpuSetChosen: (gpuSet) => set({ gpuSet }),
+    choicesReset: () => set({ mode: 'auto', manual: null, deviceKey: null, riskAcceptedFor: null, gpuSet: 'one' })
   }
 }))
 
@@ -64,6 +70,7 @@ export const useManualFields = () => useParametersStore((state) => state.manual)
 export const useDeviceKey = () => useParametersStore((state) => state.deviceKey)
 export const useRiskAcceptedFor = () => useParametersStore((state) => state.riskAcceptedFor)
 export const useMergeChosen = () => useParametersStore((state) => state.merge)
+export const useGpuSet = () => useParametersStore((state) => state.gpuSet)
 export const useParametersActions = () => useParametersStore((state) => state.actions)
 
 export const parametersActions = () => useParametersStore.getState().actions

@@ -9,6 +9,7 @@ import { catalogRequested } from '../model/model-catalog-service'
 import { AutoChoices } from './auto-choices'
 import { CreateProjectPanel } from './create-project-panel'
 import { EstimatePanel } from './estimate-panel'
+import { GpuSetChoice } from './gpu-set-choice'
 import { deviceKeyOf } from './estimate-view'
 import { hardwareSnapshotRequested, liveVramWatched } from './hardware-service'
 import { MachineLine } from './machine-line'
@@ -64,6 +65,7 @@ export function ParametersScreen() {
             <ManualForm fields={manual} errors={view.kind === 'invalid' ? view.errors : {}} devices={devices} deviceKey={chosenKey ?? (auto ? deviceKeyOf(auto.device) : 'cpu')} />
           )}
           {!auto && <p className="muted">Auto's choice appears once the estimate has its inputs.</p>}
+          <GpuSetChoice snapshot={snapshot} view={view.kind === 'ready' ? view : null} />
         </div>
         <div className="parameters-right">
           <EstimatePanel view={view} />

@@ -9,7 +9,8 @@ import { defaultProjectName, projectCreationActions, projectCreationNow } from '
 import { runStarted } from '../train/live-run-service'
 import type { ReadyEstimate } from './estimate-view'
 import { estimateVerificationNow, measuredFor } from '../../stores/estimate-verification-store'
-import { deviceChoiceOf, gateOpen, verifiedEstimateOf } from './verified-estimate'
+import { gateOpen, verifiedEstimateOf } from './verified-estimate'
+import { runDeviceChoice } from './gpu-set'
 import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 
 function messageOf(error: unknown): { message: string; details: string[] } {
@@ -72,12 +73,12 @@ export async function projectCreationRequested(view: ReadyEstimate, options: { t
   await projectTrainingRequested(project, view)
 }
 
-/** Starts a saved project's run on the device the estimate was for, and shows it on Train. */
+/** Starts a saved project's run on the device the estimate was for (or the GPUs chosen for it), and shows it on Train. */
 export async function projectTrainingRequested(project: Project, view: ReadyEstimate): Promise<void> {
   const actions = projectCreationActions()
   actions.creationStarted(true)
   try {
-    const run = await invoke('projects.start-run', { projectId: project.id, device: deviceChoiceOf(view) })
+    const run = await invoke('projects.start-run', { projectId: project.id, device: runDeviceChoice(view, parametersNow().gpuSet) })
     actions.projectCreated(project, run)
     runStarted(run.id)
   } catch (error) {
