@@ -21,12 +21,19 @@ interface VerificationStoreState {
    * estimate with another signature (the applied change) is on screen. Null when not asked.
    */
   verifyWhenChanged: string | null
+  /**
+   * What the latest measurement teaches Auto, for the model, data and kind of device it measured
+   * (`forBasis`, see autoBasisKey): kept when the estimate on screen changes, since Auto's new
+   * choice is exactly what it is for.
+   */
+  memoryScale: { forBasis: string; factor: number; reason: string } | null
   actions: {
     reverifyAsked(fromSignature: string | null): void
     verificationStarted(verificationId: string, forSignature: string): void
     verificationProgressed(progress: VerifyProgress): void
     cancelRequested(): void
-    verificationMeasured(verificationId: string, verification: EstimateVerification): void
+    /** `scale`: what the measurement teaches Auto (null: nothing comparable was measured). */
+    verificationMeasured(verificationId: string, verification: EstimateVerification, scale?: { forBasis: string; factor: number; reason: string } | null): void
     verificationFailed(verificationId: string, message: string, advice: string[], outputTail: string[]): void
     verificationCancelled(verificationId: string): void
   }
@@ -41,6 +48,7 @@ const useVerificationStore = create<VerificationStoreState>()((set, get) => {
   return {
     verification: { status: 'idle' },
     verifyWhenChanged: null,
+    memoryScale: null,
     actions: {
       reverifyAsked: (verifyWhenChanged) => set({ verifyWhenChanged }),
       verificationStarted: (verificationId, forSignature) => set({ verification: { status: 'running', verificationId, forSignature, progress: null, cancelling: false } }),
@@ -49,7 +57,11 @@ const useVerificationStore = create<VerificationStoreState>()((set, get) => {
         const current = get().verification
         if (current.status === 'running') set({ verification: { ...current, cancelling: true } })
       },
-      verificationMeasured: (id, verification) => whileRunning(id, (running) => ({ status: 'measured', forSignature: running.forSignature, verification })),
+      verificationMeasured: (id, verification, scale = null) => {
+        const current = get().verification
+        if (current.status !== 'running' || current.verificationId !== id) return
+        set({ verification: { status: 'measured', forSignature: current.forSignature, verification }, ...(scale ? { memoryScale: scale } : {}) })
+      },
       verificationFailed: (id, message, advice, outputTail) => whileRunning(id, (running) => ({ status: 'failed', forSignature: running.forSignature, message, advice, outputTail })),
       verificationCancelled: (id) => whileRunning(id, (running) => ({ status: 'cancelled', forSignature: running.forSignature }))
     }
@@ -58,7 +70,10 @@ const useVerificationStore = create<VerificationStoreState>()((set, get) => {
 
 export const useEstimateVerification = () => useVerificationStore((state) => state.verification)
 export const useVerifyWhenChanged = () => useVerificationStore((state) => state.verifyWhenChanged)
+/** What a measurement teaches Auto, when it was taken for these model, data and device kind. */
+export const useMemoryScaleFor = (basis: string | null) => useVerificationStore((state) => (basis !== null && state.memoryScale?.forBasis === basis ? state.memoryScale : null))
 export const estimateVerificationNow = () => useVerificationStore.getState().verification
+export const memoryScaleNow = () => useVerificationStore.getState().memoryScale
 export const estimateVerificationActions = () => useVerificationStore.getState().actions
 
 /** The measurement of exactly this estimate, or null (none yet, or one of other choices). */

@@ -62,6 +62,11 @@ export interface AutoParametersInput {
    * caller that cannot launch several ranks gets a single-GPU choice.
    */
   maxRanks?: number
+  /**
+   * What "Verify on this machine" measured for this model, data and device: Auto counts every
+   * candidate at `factor` × its estimated peak (factor ≥ 1), and `reason` joins its reasons.
+   */
+  memoryScale?: { factor: number; reason: string } | null
 }
 
 /**
@@ -134,6 +139,8 @@ export function chooseAutoParameters(input: AutoParametersInput): AutoParameters
   const gpuCount = byFree.filter((device) => device.kind === 'gpu').length
   const maxRanks = onCpu ? 1 : Math.max(1, Math.min(gpuCount, Math.floor(input.maxRanks ?? 1)))
 
+  // A measurement never makes Auto bolder than the estimate (see measuredMemoryScale).
+  const scale = Math.max(1, input.memoryScale?.factor ?? 1)
   const maxLength = chooseMaxLength(input.model, input.tokenStats)
   const effective = chooseEffectiveBatch(input.datasetSize)
   const epochs = chooseEpochs(input.datasetSize)
@@ -170,7 +177,7 @@ export function chooseAutoParameters(input: AutoParametersInput): AutoParameters
             attention: 'auto'
           }
           const vram = estimateVram({ model: input.model, params, device: device.kind, bf16Supported: device.kind === 'gpu' ? bf16 : null, longestExampleTokens: input.tokenStats?.maxTokens ?? null, parameterCount: input.parameterCount ?? null, stack: input.stack, ranks })
-          const within = vram.requiredBytes <= autoSafetyMargin * available
+          const within = vram.requiredBytes * scale <= autoSafetyMargin * available
           const time = within && hasTime(gpus) && input.tokenStats
             ? estimateTime({ model: input.model, params, precision: vram.precision, tokenStats: input.tokenStats, device: slowest.kind === 'gpu' ? { kind: 'gpu', spec: slowest.spec as NonNullable<typeof slowest.spec> } : { kind: 'cpu', cores: slowest.cores, bf16Supported: slowest.bf16Supported ?? null }, ranks })
             : null
@@ -227,6 +234,7 @@ export function chooseAutoParameters(input: AutoParametersInput): AutoParameters
   const ranks = picked.gpus.length
   choices.push({ field: 'device', value: ranks > 1 ? picked.gpus.map((gpu) => gpu.label).join(', ') : device.label, reason: ranks > 1 ? `The ${ranks} GPUs with the most free memory.` : maxRanks > 1 ? `Most free memory of the ${input.devices.length} devices.` : ranksReason })
   if (maxRanks > 1) choices.push({ field: 'ranks', value: ranks, reason: ranksReason })
+  if (input.memoryScale) choices.push({ field: 'measured', value: `peak counted at ${scale.toFixed(2)}×`, reason: input.memoryScale.reason })
   const precisionReason = onCpu ? 'The CPU trains in fp32.' : picked.vram.precision === 'bf16' ? `The GPU${ranks > 1 ? 's support' : ' supports'} bf16: half the memory of fp32 and no loss scaling.` : 'This GPU has no bf16 (compute capability below 8.0): fp16 with loss scaling.'
   const available = availableBytes(device)
   const p = picked.params

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { EstimateVerification } from '../../../src/shared/contract'
-import { estimateVerificationActions, estimateVerificationNow, measuredFor } from '../../../src/renderer/stores/estimate-verification-store'
+import { estimateVerificationActions, estimateVerificationNow, measuredFor, memoryScaleNow } from '../../../src/renderer/stores/estimate-verification-store'
 
 const verification = (id: string, fits = true): EstimateVerification => ({
   verificationId: id, fits, cause: fits ? null : 'over_limit', message: fits ? null : 'over', device: 'cpu', precision: 'fp32', method: 'lora', limitBytes: null,
@@ -31,5 +31,20 @@ describe('estimate-verification store', () => {
     expect(estimateVerificationNow()).toMatchObject({ status: 'running', cancelling: true })
     actions.verificationCancelled('v')
     expect(estimateVerificationNow()).toEqual({ status: 'cancelled', forSignature: 'sig' })
+  })
+
+  it("keeps what a measurement teaches Auto after the estimate on screen changes, and only a measurement that teaches something replaces it", () => {
+    const actions = estimateVerificationActions()
+    actions.verificationStarted('a', 'sig-A')
+    actions.verificationMeasured('a', verification('a', false), { forBasis: 'llama|cpu', factor: 1.3, reason: 'measured +30 %' })
+    actions.verificationStarted('b', 'sig-B')
+    expect(memoryScaleNow()).toEqual({ forBasis: 'llama|cpu', factor: 1.3, reason: 'measured +30 %' })
+    actions.verificationMeasured('b', verification('b'), null)
+    expect(measuredFor(estimateVerificationNow(), 'sig-B')?.fits).toBe(true)
+    expect(memoryScaleNow()?.factor).toBe(1.3)
+    // A late answer of an older verification teaches nothing either.
+    actions.verificationStarted('c', 'sig-C')
+    actions.verificationMeasured('b', verification('b'), { forBasis: 'llama|cpu', factor: 2, reason: 'late' })
+    expect(memoryScaleNow()?.factor).toBe(1.3)
   })
 })

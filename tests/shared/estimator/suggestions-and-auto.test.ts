@@ -72,6 +72,21 @@ describe('chooseAutoParameters', () => {
     expect(result.choices.every((choice) => choice.reason.length > 10)).toBe(true)
   })
 
+  it('uses what a verification measured: a peak over the estimate makes Auto choose less memory, and it says why', () => {
+    const plain = chooseAutoParameters({ model: llama8b, devices: [rtx4090], tokenStats: stats, datasetSize: 2000 })
+    // The scale that just fits Auto's choice without a measurement pushes it past the margin.
+    const factor = (autoSafetyMargin * availableBytes(rtx4090)) / plain.vram.requiredBytes + 0.05
+    const reason = 'Verified on this machine (LoRA, micro batch 4 × 896 tokens): the measured peak was +30 % above the estimate.'
+    const measured = chooseAutoParameters({ model: llama8b, devices: [rtx4090], tokenStats: stats, datasetSize: 2000, memoryScale: { factor, reason } })
+    expect(measured.withinMargin).toBe(true)
+    expect(measured.vram.requiredBytes * factor).toBeLessThanOrEqual(autoSafetyMargin * availableBytes(rtx4090))
+    expect(measured.vram.requiredBytes).toBeLessThan(plain.vram.requiredBytes)
+    expect(measured.choices.find((choice) => choice.field === 'measured')).toEqual({ field: 'measured', value: `peak counted at ${factor.toFixed(2)}×`, reason })
+    // A measurement below the estimate never makes Auto bolder than the estimate alone.
+    const lower = chooseAutoParameters({ model: llama8b, devices: [rtx4090], tokenStats: stats, datasetSize: 2000, memoryScale: { factor: 0.7, reason: 'lower' } })
+    expect(lower.params).toEqual(plain.params)
+  })
+
   it('turns on checkpointing or QLoRA only when needed, and uses fp16 where there is no bf16', () => {
     const result = chooseAutoParameters({ model: llama8b, devices: [t4], tokenStats: stats, datasetSize: 2000 })
     expect(result.params.precision).toBe('fp16')

@@ -5,6 +5,8 @@ import { choiceValueLabel } from './estimate-labels'
 
 const choiceLabels: Record<string, string> = {
   device: 'Device',
+  ranks: 'GPUs',
+  measured: 'Measured on this machine',
   lora: 'LoRA',
   gradient_checkpointing: 'Gradient checkpointing',
   packing: 'Packing',

@@ -3,7 +3,9 @@ import { datasetDraftNow } from '../../stores/dataset-draft-store'
 import { estimateVerificationActions, estimateVerificationNow } from '../../stores/estimate-verification-store'
 import { chosenModelNow } from '../../stores/model-choice-store'
 import { confirmedRisksNow } from '../../stores/risky-model-settings-store'
-import type { ReadyEstimate } from './estimate-view'
+import type { EstimateVerification } from '../../../shared/contract'
+import { measuredMemoryScale } from '../../../shared/estimate-verify/measured-memory-scale'
+import { autoBasisKey, type ReadyEstimate } from './estimate-view'
 import { deviceChoiceOf } from './verified-estimate'
 import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
 
@@ -52,7 +54,7 @@ export async function verificationRequested(view: ReadyEstimate): Promise<void> 
         confirmedPaths
       })
     )
-    if (answer.status === 'measured') actions.verificationMeasured(verificationId, answer.verification)
+    if (answer.status === 'measured') actions.verificationMeasured(verificationId, answer.verification, scaleForAuto(view, answer.verification))
     else if (answer.status === 'cancelled') actions.verificationCancelled(verificationId)
     else actions.verificationFailed(verificationId, answer.failure.message, answer.failure.advice, answer.failure.outputTail)
   } catch (error) {
@@ -61,6 +63,14 @@ export async function verificationRequested(view: ReadyEstimate): Promise<void> 
   } finally {
     unsubscribe()
   }
+}
+
+/** What this measurement teaches Auto about this model and data on this kind of device. */
+function scaleForAuto(view: ReadyEstimate, verification: EstimateVerification): { forBasis: string; factor: number; reason: string } | null {
+  const forBasis = autoBasisKey(chosenModelNow(), view.tokenStats, view.chosen.device.kind)
+  const what = `${view.method === 'full' ? 'full finetuning' : view.method === 'qlora' ? 'QLoRA' : 'LoRA'}, micro batch ${view.params.micro_batch_size} × ${view.params.max_length} tokens`
+  const scale = measuredMemoryScale(view.chosen.vram, view.chosen.time, verification, what)
+  return forBasis && scale ? { forBasis, ...scale } : null
 }
 
 /**

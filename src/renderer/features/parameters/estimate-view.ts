@@ -56,10 +56,23 @@ export function deviceKeyOf(device: DeviceTarget): string {
 
 
 /**
+ * What a measurement applies to for Auto: the same model and data on the same kind of device
+ * (the estimator's error for them; Auto then picks its own settings). Null until all are known.
+ */
+export function autoBasisKey(model: { id: string; path: string | null } | null, tokenStats: TokenStats | null, deviceKind: DeviceTarget['kind'] | null): string | null {
+  if (!model || !tokenStats || !deviceKind) return null
+  return JSON.stringify([model.id, model.path, deviceKind, tokenStats.exampleCount, tokenStats.totalTokens, tokenStats.maxTokens])
+}
+
+/**
  * Auto's choice for the model, machine and data; null until all three are known. Separate from
  * the rest so the screen can keep it while only Manual fields change (it is the costlier part).
+ * `memoryScale`: what a verification of this model and data measured (see measuredMemoryScale).
  */
-export function autoParametersFor(inputs: Pick<EstimateInputs, 'entry' | 'snapshot' | 'tokenStats' | 'trainExamples' | 'datasetMode' | 'trainOnResponseOnly'>): AutoParametersResult | null {
+export function autoParametersFor(
+  inputs: Pick<EstimateInputs, 'entry' | 'snapshot' | 'tokenStats' | 'trainExamples' | 'datasetMode' | 'trainOnResponseOnly'>,
+  memoryScale: { factor: number; reason: string } | null = null
+): AutoParametersResult | null {
   const { entry, snapshot, tokenStats } = inputs
   if (!entry?.architecture || !snapshot || !tokenStats || tokenStats.exampleCount === 0) return null
   return chooseAutoParameters({
@@ -68,7 +81,8 @@ export function autoParametersFor(inputs: Pick<EstimateInputs, 'entry' | 'snapsh
     devices: targetsFromSnapshot(snapshot),
     tokenStats,
     datasetSize: inputs.trainExamples,
-    promptResponse: inputs.datasetMode === 'chat' && inputs.trainOnResponseOnly
+    promptResponse: inputs.datasetMode === 'chat' && inputs.trainOnResponseOnly,
+    memoryScale
   })
 }
 

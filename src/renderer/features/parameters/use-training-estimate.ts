@@ -1,11 +1,13 @@
 import { useDeferredValue, useMemo } from 'react'
+import { targetsFromSnapshot } from '../../../shared/estimator'
 import { useDraftExport } from '../../stores/dataset-draft-store'
 import { useTokenStatsState } from '../../stores/estimate-store'
+import { useMemoryScaleFor } from '../../stores/estimate-verification-store'
 import { useHardwareSnapshot } from '../../stores/hardware-store'
 import { useCatalogEntry } from '../../stores/model-catalog-store'
 import { useChosenModel } from '../../stores/model-choice-store'
 import { useDeviceKey, useManualFields, useParametersMode } from '../../stores/parameters-store'
-import { autoParametersFor, deriveEstimateView, type EstimateView } from './estimate-view'
+import { autoBasisKey, autoParametersFor, deriveEstimateView, type EstimateView } from './estimate-view'
 import { tokenStatsKey } from './token-stats-service'
 
 /**
@@ -37,7 +39,10 @@ export function useTrainingEstimate(): EstimateView {
     }),
     [entry, snapshot, tokenStats, draft]
   )
-  // Auto depends on the model, machine and data only: typing in Manual does not redo it.
-  const auto = useMemo(() => autoParametersFor(basis), [basis])
+  // Auto depends on the model, machine and data (and what a verification of them measured) only:
+  // typing in Manual does not redo it. Auto trains on a GPU whenever the machine has one.
+  const autoDeviceKind = snapshot ? (targetsFromSnapshot(snapshot).some((device) => device.kind === 'gpu') ? 'gpu' : 'cpu') : null
+  const memoryScale = useMemoryScaleFor(autoBasisKey(entry, tokenStats, autoDeviceKind))
+  const auto = useMemo(() => autoParametersFor(basis, memoryScale), [basis, memoryScale])
   return useMemo(() => deriveEstimateView({ ...basis, mode, manual, deviceKey }, { auto }), [basis, auto, mode, manual, deviceKey])
 }
