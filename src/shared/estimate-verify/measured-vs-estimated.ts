@@ -32,7 +32,8 @@ const groups: Array<{ label: string; keys: VramTermKey[]; measured: (m: Estimate
   { label: 'Optimizer state', keys: ['optimizerState', 'pagedOptimizerState'], measured: (m) => m.optimizerStateBytes },
   {
     label: 'During a step (gradients, activations, logits, temporaries)',
-    keys: ['gradients', 'activations', 'logitsAndLoss', 'workspace', 'autocastWeightCopies', 'allocatorSlack'],
+    // DDP's gradient buckets and FSDP's gathered layers exist only while a step runs.
+    keys: ['gradients', 'activations', 'logitsAndLoss', 'workspace', 'autocastWeightCopies', 'allocatorSlack', 'ddpBuckets', 'fsdpGathered'],
     measured: (m) => m.stepBytes
   }
 ]
