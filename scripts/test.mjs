@@ -39,31 +39,27 @@ function run(stage, command, args, options = {}) {
   return ok
 }
 
-// Stages side by side, on CI's two cores; each one's output is printed whole when it ends, so
-// they never interleave. A stage given as a list of steps runs its steps in turn and stops at the
-// first that fails.
+// Two single-threaded checks at once, on CI's two cores; each one's output is printed whole when
+// it ends, so the two never interleave.
 async function runTogether(stages) {
   const chosen = stages.filter(({ stage }) => !only.length || only.includes(stage))
-  const results = await Promise.all(chosen.map(async ({ stage, steps }) => {
-    const started = Date.now()
-    const output = []
-    let ok = true
-    for (const { command, args, cwd, env } of steps) {
-      output.push(Buffer.from(`\n=== ${stage}: ${[command, ...args].join(' ')}\n`))
-      ok = await new Promise((resolve) => {
-        const child = spawn(command, args, { cwd: cwd ?? root, env: { ...process.env, ...env } })
-        child.stdout.on('data', (chunk) => output.push(chunk))
-        child.stderr.on('data', (chunk) => output.push(chunk))
-        child.on('error', (error) => output.push(Buffer.from(`${error.message}\n`)))
-        child.on('close', (code) => resolve(code === 0))
+  const results = await Promise.all(
+    chosen.map(({ stage, command, args }) => new Promise((resolve) => {
+      const started = Date.now()
+      const child = spawn(command, args, { cwd: root, env: process.env })
+      const output = []
+      child.stdout.on('data', (chunk) => output.push(chunk))
+      child.stderr.on('data', (chunk) => output.push(chunk))
+      child.on('error', (error) => output.push(Buffer.from(`${error.message}\n`)))
+      child.on('close', (code) => {
+        console.log(`\n=== ${stage}: ${[command, ...args].join(' ')}`)
+        process.stdout.write(Buffer.concat(output))
+        stageSeconds.push(`${stage} ${Math.round((Date.now() - started) / 1000)} s`)
+        if (code !== 0) failedStages.push(stage)
+        resolve([stage, code === 0])
       })
-      if (!ok) break
-    }
-    process.stdout.write(Buffer.concat(output))
-    stageSeconds.push(`${stage} ${Math.round((Date.now() - started) / 1000)} s`)
-    if (!ok) failedStages.push(stage)
-    return [stage, ok]
-  }))
+    }))
+  )
   return new Map(results)
 }
 
@@ -79,8 +75,8 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 
 // Static checks count as one check each.
 const staticChecks = await runTogether([
-  { stage: 'typecheck', steps: [{ command: 'npm', args: ['run', '--silent', 'typecheck'] }] },
-  { stage: 'lint', steps: [{ command: 'npm', args: ['run', '--silent', 'lint'] }] }
+  { stage: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
+  { stage: 'lint', command: 'npm', args: ['run', '--silent', 'lint'] }
 ])
 for (const [stage, ok] of staticChecks) countStage(stage, ok)
 
@@ -101,32 +97,11 @@ if (unitOk !== null) {
   }
 }
 
-// The Python suite (one process, mostly compute) runs beside the build and the browser suite
-// (mostly waiting on the app and Chromium): together they take about the longer of the two.
-// Its torch gets one thread (OMP_NUM_THREADS, inherited by the runtimes it starts), so the
-// browser suite's app and its own training runs keep the other core.
 const pytestReport = path.join(tmp, 'pytest.xml')
-const e2eReport = path.join(tmp, 'e2e.json')
-const lateStages = await runTogether([
-  {
-    stage: 'python',
-    steps: [{
-      command: python,
-      args: ['-m', 'pytest', '-q', 'tests', `--junitxml=${pytestReport}`, '-p', 'no:cacheprovider'],
-      cwd: path.join(root, 'python-runtime'),
-      env: { LOCALTUNE_PYTHON: python, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' }
-    }]
-  },
-  {
-    stage: 'e2e',
-    steps: [
-      { command: 'npm', args: ['run', '--silent', 'build'] },
-      { command: npx, args: ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], env: { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport, LOCALTUNE_CHROMIUM: chromium } }
-    ]
-  }
-])
-
-const pythonOk = lateStages.get('python') ?? null
+const pythonOk = run('python', python, ['-m', 'pytest', '-q', 'tests', `--junitxml=${pytestReport}`, '-p', 'no:cacheprovider'], {
+  cwd: path.join(root, 'python-runtime'),
+  env: { LOCALTUNE_PYTHON: python }
+})
 if (pythonOk !== null) {
   try {
     const report = readPytestReport(pytestReport, python)
@@ -142,7 +117,12 @@ if (pythonOk !== null) {
   }
 }
 
-const e2eOk = lateStages.get('e2e') ?? null
+countStage('build', run('build', 'npm', ['run', '--silent', 'build']))
+
+const e2eReport = path.join(tmp, 'e2e.json')
+const e2eOk = run('e2e', npx, ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], {
+  env: { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport, LOCALTUNE_CHROMIUM: chromium }
+})
 if (e2eOk !== null) {
   try {
     const stats = JSON.parse(fs.readFileSync(e2eReport, 'utf8')).stats
