@@ -4,8 +4,8 @@
   micro batch 2b: their losses agree within float rounding, for LoRA and full finetuning of a
   tiny random model of a real architecture (model_factory). The largest difference is printed.
 - Stop after a step, a refused resume with another world size, a rank that fails with a message,
-  a rank killed with SIGKILL, and the resumes after each: the run ends with the losses of an
-  uninterrupted 2-rank run (the tiny demo model, whose imports are torch only, keeps these fast).
+  rank 1 and then rank 0 killed with SIGKILL, and the resumes after each: the run ends with the
+  losses of an uninterrupted 2-rank run (the tiny demo model, whose imports are torch only, keeps these fast).
 
 Each launch costs a few interpreter start-ups (torchrun and one per rank), which dominate the
 runtime of this file, so each scenario runs as few launches as it can.
@@ -164,12 +164,21 @@ def test_stop_failures_and_resumes_end_like_an_uninterrupted_run(tmp_path, monke
     assert "Rank 1 (of 2) stopped without reporting an error" in error["message"], error
     assert (run / "checkpoints" / "step-4").is_dir()
 
-    # 5. The last resume completes, with the losses of the run that was never interrupted.
+    # 5. Rank 0, the one that writes the events, is killed as step 5 begins: rank 1, on the same
+    #    machine, writes the error in its place.
+    killed = torchrun(run, "--resume", env=_env(LOCALTUNE_TEST_FAIL_RANK="rank=0,step=5,how=kill"))
+    assert killed.returncode != 0
+    error = of_type(read_events(run), "error")[-1]
+    assert error["rank"] == 0 and error["kind"] == "interrupted" and error["step"] == 5, error
+    assert "Rank 0 (of 2) stopped without reporting an error" in error["message"], error
+    assert of_type(read_events(run), "finished")[-1]["status"] == "failed"
+
+    # 6. The last resume completes, with the losses of the run that was never interrupted.
     resumed = torchrun(run, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     events = read_events(run)
-    # the first start, the failed resume from step 2, the killed one from 2, this one from 4
-    assert [s["resumed_from_step"] for s in of_type(events, "started")] == [None, 2, 2, 4]
+    # the first start; the failed resume from step 2, the killed ones from 2 and 4; this one from 4
+    assert [s["resumed_from_step"] for s in of_type(events, "started")] == [None, 2, 2, 4, 4]
     assert of_type(events, "finished")[-1]["status"] == "completed"
     expected = read_events(reference)
     assert _max_difference(_losses(expected), _losses(events)) < 1e-6
