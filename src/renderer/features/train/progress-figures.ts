@@ -1,4 +1,5 @@
 import type { RunMetrics } from '../../../shared/contract'
+import type { GpuMemorySample } from '../../../shared/hardware/types'
 import type { LiveProgress } from '../../stores/live-run-store'
 
 /**
@@ -42,4 +43,18 @@ export function progressFromMetrics(metrics: RunMetrics, totalSteps: number | nu
     gpuPeakBytes: memory,
     time: metrics.time[last] ?? 0
   }
+}
+
+/** The run's GPUs in the latest nvidia-smi reading, in the run's order; a GPU missing from it shows as not reported. */
+export function runGpuMemory(sample: GpuMemorySample | null, gpuIndices: readonly number[]): Array<{ index: number; usedBytes: number | null; totalBytes: number | null }> {
+  return gpuIndices.map((index) => {
+    const reading = sample?.gpus.find((gpu) => gpu.index === index)
+    return { index, usedBytes: reading?.memoryUsedBytes ?? null, totalBytes: reading?.memoryTotalBytes ?? null }
+  })
+}
+
+/** "8 (micro batch 2 × accumulation 2 × 2 ranks)": sequences per optimizer step over all ranks. */
+export function effectiveBatchText(params: { micro_batch_size: number; gradient_accumulation_steps: number }, ranks: number): string {
+  const effective = params.micro_batch_size * params.gradient_accumulation_steps * ranks
+  return `${effective} (micro batch ${params.micro_batch_size} × accumulation ${params.gradient_accumulation_steps}${ranks > 1 ? ` × ${ranks} ranks` : ''})`
 }

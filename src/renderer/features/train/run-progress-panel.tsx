@@ -1,6 +1,10 @@
+import { useEffect } from 'react'
 import type { RunDetail } from '../../../shared/contract'
+import { useLiveVramSample } from '../../stores/hardware-store'
+import { liveVramWatched } from '../parameters/hardware-service'
 import { useLastEval, useLiveProgress, useLiveRunStarted, useProjectEstimate } from '../../stores/live-run-store'
 import { formatBytes, formatCount, formatDuration, formatLearningRate, formatLoss, isLiveStatus } from '../runs/run-labels'
+import { effectiveBatchText, runGpuMemory } from './progress-figures'
 
 function MemoryFigures({ run }: { run: RunDetail }) {
   const progress = useLiveProgress()
@@ -26,7 +30,11 @@ function MemoryFigures({ run }: { run: RunDetail }) {
   return (
     <>
       <dt>GPU memory now</dt>
-      <dd data-testid="memory-figures">{formatBytes(progress?.gpuAllocatedBytes)}</dd>
+      <dd data-testid="memory-figures">
+        {formatBytes(progress?.gpuAllocatedBytes)}
+        {run.gpuIndices.length > 1 && <span className="muted"> (rank 0, allocated by PyTorch)</span>}
+      </dd>
+      {isLiveStatus(run.status) && <GpuMemoryPerGpu gpuIndices={run.gpuIndices} />}
       <dt>GPU memory peak</dt>
       <dd>
         {formatBytes(peak)}
@@ -37,6 +45,36 @@ function MemoryFigures({ run }: { run: RunDetail }) {
           </span>
         ) : (
           <span className="muted"> (no verified estimate for this run)</span>
+        )}
+      </dd>
+    </>
+  )
+}
+
+/**
+ * Each of the run's GPUs as nvidia-smi sees it (what every process holds on it), read by the
+ * hardware watcher while the panel shows a live run.
+ */
+function GpuMemoryPerGpu({ gpuIndices }: { gpuIndices: number[] }) {
+  const sample = useLiveVramSample()
+  useEffect(() => liveVramWatched(), [])
+  const rows = runGpuMemory(sample, gpuIndices)
+  return (
+    <>
+      <dt>{gpuIndices.length > 1 ? 'Memory per GPU (nvidia-smi)' : 'GPU memory in use (nvidia-smi)'}</dt>
+      <dd data-testid="gpu-memory-per-gpu">
+        {sample?.error ? (
+          <span className="muted">{sample.error}</span>
+        ) : !sample ? (
+          <span className="muted">reading…</span>
+        ) : (
+          <ul className="gpu-memory-list">
+            {rows.map((row) => (
+              <li key={row.index}>
+                GPU {row.index}: {row.usedBytes === null ? 'not reported' : `${formatBytes(row.usedBytes)} of ${formatBytes(row.totalBytes)}`}
+              </li>
+            ))}
+          </ul>
         )}
       </dd>
     </>
@@ -85,6 +123,8 @@ export function RunProgressPanel({ run }: { run: RunDetail }) {
         <dd>{formatLearningRate(progress?.lr)}</dd>
         <dt>Tokens / s</dt>
         <dd>{formatCount(progress?.tokensPerSecond)}</dd>
+        <dt>Effective batch</dt>
+        <dd data-testid="effective-batch">{effectiveBatchText(run.config.params, run.ranks)}</dd>
         <MemoryFigures run={run} />
       </dl>
     </section>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { etaFromStepTimes, progressFromMetrics } from '../../../../src/renderer/features/train/progress-figures'
+import { effectiveBatchText, etaFromStepTimes, progressFromMetrics, runGpuMemory } from '../../../../src/renderer/features/train/progress-figures'
 
 describe('etaFromStepTimes', () => {
   it('multiplies the steps left by the median time per step of the recent points', () => {
@@ -33,5 +33,27 @@ describe('progressFromMetrics', () => {
     expect(progressFromMetrics(metrics, 10, true)).toMatchObject({ step: 3, loss: 1, lr: 3e-4, tokensPerSecond: 120, epoch: 0.3, etaSeconds: 7, gpuPeakBytes: null })
     expect(progressFromMetrics(metrics, 10, false)?.etaSeconds).toBeNull()
     expect(progressFromMetrics({ ...metrics, step: [], loss: [], lr: [], gradNorm: [], tokensPerSecond: [], epoch: [], gpuMemoryBytes: [], time: [] }, 10, true)).toBeNull()
+  })
+})
+
+describe('the figures of a run on several GPUs', () => {
+  const GiB = 1024 ** 3
+  it("picks the run's GPUs out of the nvidia-smi reading, in the run's order, and says when one is missing", () => {
+    const sample = {
+      takenAt: '2026-12-03T18:00:00Z',
+      error: null,
+      gpus: [0, 1, 2, 3].map((index) => ({ index, memoryUsedBytes: (index + 1) * GiB, memoryTotalBytes: 80 * GiB }))
+    }
+    expect(runGpuMemory(sample, [1, 3])).toEqual([
+      { index: 1, usedBytes: 2 * GiB, totalBytes: 80 * GiB },
+      { index: 3, usedBytes: 4 * GiB, totalBytes: 80 * GiB }
+    ])
+    expect(runGpuMemory(sample, [5])).toEqual([{ index: 5, usedBytes: null, totalBytes: null }])
+    expect(runGpuMemory(null, [0])).toEqual([{ index: 0, usedBytes: null, totalBytes: null }])
+  })
+
+  it('states the effective batch as micro batch × accumulation × ranks', () => {
+    expect(effectiveBatchText({ micro_batch_size: 2, gradient_accumulation_steps: 4 }, 4)).toBe('32 (micro batch 2 × accumulation 4 × 4 ranks)')
+    expect(effectiveBatchText({ micro_batch_size: 8, gradient_accumulation_steps: 1 }, 1)).toBe('8 (micro batch 8 × accumulation 1)')
   })
 })
