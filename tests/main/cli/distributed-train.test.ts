@@ -64,4 +64,33 @@ describe.skipIf(!python.python || !modelConfigsPresent())('localtune train --pro
       core.close()
     }
   }, 120_000)
+
+  it('Ctrl+C stops both ranks after the same step, with a checkpoint, as a stop and not a failure', async () => {
+    const runsDir = path.join(temp.home, 'runs')
+    const before = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []
+    const newRun = () => (fs.existsSync(runsDir) ? fs.readdirSync(runsDir).find((id) => !before.includes(id)) : undefined)
+    const interrupted = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const id = newRun()
+        if (id && readEventsFile(path.join(runsDir, id)).some((event) => event.type === 'progress')) {
+          clearInterval(timer)
+          resolve()
+        }
+      }, 100)
+    })
+    const { io, out, err } = collectingIo()
+    const code = await runCli(
+      ['train', '--data', dataDir, '--model', modelFolder, '--processes', '2', '--set', 'max_steps=2000', '--set', 'micro_batch_size=2', '--set', 'max_length=128', '--set', 'lora.r=4'],
+      io,
+      { env, home: temp.home, interrupted }
+    )
+    expect(code, err.join('\n')).toBe(0)
+    const runId = newRun()!
+    expect(out.join('\n')).toMatch(new RegExp(`Run ${runId}: stopped at step \\d+/2000`))
+    const events = readEventsFile(path.join(runsDir, runId))
+    const finished = events.filter((event) => event.type === 'finished')
+    expect(finished).toMatchObject([{ status: 'stopped' }])
+    const checkpoints = events.filter((event) => event.type === 'checkpoint').map((event) => event.step)
+    expect(checkpoints.at(-1)).toBe(events.filter((event) => event.type === 'progress').at(-1)?.step)
+  }, 120_000)
 })

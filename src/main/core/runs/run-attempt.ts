@@ -44,6 +44,9 @@ interface StartFailure {
 
 const nowIso = (): string => new Date().toISOString()
 
+/** torchrun's default shutdown timeout (30 s) for its ranks, and a little more for itself. */
+const torchrunShutdownMs = 40_000
+
 /**
  * One attempt of a run, from launch to the exit of its runtime process: spawns
  * `python -m localtune_runtime train` in a pty, tails events.jsonl into SQLite and pushes each
@@ -61,6 +64,8 @@ export class RunAttempt {
   private readonly batcher: OutputBatcher
   private stopRequested = false
   private forced = false
+  /** Several ranks, started by torchrun (the pty's process is torchrun, not the runtime). */
+  private viaTorchrun = false
   private stopTimer: NodeJS.Timeout | null = null
   private lastError: ErrorEvent | null = null
   private lastFinished: FinishedEvent | null = null
@@ -126,8 +131,20 @@ export class RunAttempt {
   forceKill(): void {
     this.stopRequested = true
     this.forced = true
-    if (this.process) this.process.signal('SIGKILL')
-    else this.requestStop()
+    if (!this.process) {
+      this.requestStop()
+      return
+    }
+    if (!this.viaTorchrun) {
+      this.process.signal('SIGKILL')
+      return
+    }
+    // torchrun starts its ranks in sessions of their own: SIGKILL on it would leave them
+    // running, holding their GPUs. SIGTERM makes it end them (killed after its shutdown timeout);
+    // SIGKILL follows only if torchrun itself does not go.
+    this.process.signal('SIGTERM')
+    const child = this.process
+    setTimeout(() => child.signal('SIGKILL'), torchrunShutdownMs).unref()
   }
 
   /**
@@ -170,6 +187,7 @@ export class RunAttempt {
       deps.warn(`Run ${row.id}: could not write ${outputLogFile} (${error.message}); the terminal output is still shown live but no longer saved.`)
     )
     const ranks = worldSizeOf(placement)
+    this.viaTorchrun = ranks > 1
     const banner = `\r\n[LocalTune] ${resume ? 'Resuming' : 'Starting'} run ${row.id} on ${describePlacement(placement)}${ranks > 1 ? ` (${ranks} ranks, torchrun)` : ''} at ${new Date().toLocaleString()}\r\n`
     this.log.append(banner)
     this.batcher.push(banner)
@@ -220,12 +238,17 @@ export class RunAttempt {
     if (statusChanged) this.deps.statusChanged(this.runId)
   }
 
-  /** The runtime reads `stop` on stdin and handles the first SIGINT the same way: finish the step, save, exit 0. */
+  /**
+   * The runtime reads `stop` on stdin and handles the first SIGINT the same way: finish the step,
+   * save, exit 0. Under torchrun the line alone: the ranks read it and agree to stop after the
+   * same step, and torchrun exits 0 after them; a SIGINT would make torchrun kill the ranks after
+   * its 30 s shutdown timeout, even mid-save, and exit 1.
+   */
   private sendStop(): void {
     const child = this.process
     if (!child || child.hasExited) return
     child.writeLine('stop')
-    child.signal('SIGINT')
+    if (!this.viaTorchrun) child.signal('SIGINT')
     if (!this.stopTimer) this.stopTimer = setTimeout(() => this.forceKill(), this.deps.stopTimeoutMs)
   }
 
