@@ -68,6 +68,12 @@ export function decideOutcome(facts: AttemptFacts): { status: RunStatus; failure
   if (facts.exitCode === 0 && facts.finished && facts.finished.status !== 'failed') {
     return { status: facts.finished.status, failure: null }
   }
+  // Asked to stop, and the runtime says it stopped (it saved): a launcher's own exit status does
+  // not change that. torchrun exits 1 after forwarding a SIGINT (a stop sent by pid from another
+  // LocalTune process) even though every rank saved and exited cleanly.
+  if (facts.stopRequested && facts.finished?.status === 'stopped' && !facts.error) {
+    return { status: 'stopped', failure: null }
+  }
   // Asked to stop, and it ended on that request (the runtime saw a second signal, or the stop
   // arrived before it could install its handler): the person got what they asked for.
   const endedByStop = facts.error?.kind === 'interrupted' || signalName(facts.signal) === 'SIGINT' || signalName(facts.signal) === 'SIGTERM'

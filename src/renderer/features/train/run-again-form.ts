@@ -79,9 +79,11 @@ function wholeNumber(text: string, min: number): number | null {
   return text.trim() !== '' && Number.isInteger(value) && value >= min ? value : null
 }
 
+/** "cpu", "cuda:N", or "cuda:N,M,…" (a run on several GPUs, offered as before) as a device choice. */
 function deviceChoiceOf(key: string): DeviceChoice {
-  const index = /^cuda:(\d+)$/.exec(key)?.[1]
-  return index === undefined ? { kind: 'cpu' } : { kind: 'gpu', index: Number(index) }
+  const indices = /^cuda:(\d+(?:,\d+)*)$/.exec(key)?.[1]?.split(',').map(Number)
+  if (!indices) return { kind: 'cpu' }
+  return indices.length === 1 ? { kind: 'gpu', index: indices[0]! } : { kind: 'gpus', indices }
 }
 
 /**

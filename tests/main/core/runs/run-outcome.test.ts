@@ -17,6 +17,13 @@ describe('decideOutcome', () => {
     expect(decideOutcome(facts({ finished: finished('stopped'), stopRequested: true }))).toEqual({ status: 'stopped', failure: null })
   })
 
+  it('keeps a stop the runtime saved as a stop when its launcher (torchrun) exits 1 on the forwarded SIGINT', () => {
+    expect(decideOutcome(facts({ exitCode: 1, finished: finished('stopped'), stopRequested: true }))).toEqual({ status: 'stopped', failure: null })
+    // Not asked to stop, or an error after the save: the exit status still counts.
+    expect(decideOutcome(facts({ exitCode: 1, finished: finished('stopped'), stopRequested: false })).status).toBe('failed')
+    expect(decideOutcome(facts({ exitCode: 1, finished: finished('stopped'), stopRequested: true, error: oom })).status).toBe('failed')
+  })
+
   it("uses the runtime's error and advice for a failure it reported", () => {
     const outcome = decideOutcome(facts({ exitCode: 1, error: oom, finished: finished('failed') }))
     expect(outcome).toEqual({
