@@ -8,6 +8,7 @@ import { checkpointSteps, eventsFile, RunEventIngest } from './event-ingest'
 import { outputLogFile, outputTailLines } from './output-log'
 import { readRunConfigFile, runConfigFile, runsRoot } from './run-folder'
 import { lastAttemptEnd } from './run-outcome'
+import { placementColumns, readPlacementFile } from './run-placement'
 import { liveStatuses, RunStore } from './run-store'
 
 /**
@@ -93,8 +94,10 @@ function readBack(store: RunStore, ingest: RunEventIngest, runId: string, runDir
   const configStat = fs.statSync(path.join(runDir, runConfigFile))
   const createdAt = configStat.mtime.toISOString()
   const demo = config.model.id === TINY_DEMO_MODEL_ID
-  // The runtime sees its GPU as cuda:0 whatever the index was (CUDA_VISIBLE_DEVICES), so the
-  // first GPU is the best guess; the demo always trains on the CPU.
+  // Folders since migration 7 say where the run trained (placement.json). Older ones: the
+  // runtime sees its GPU as cuda:0 whatever the index was (CUDA_VISIBLE_DEVICES), so the first
+  // GPU is the best guess; the demo always trains on the CPU.
+  const placement = readPlacementFile(runDir)
   store.insert({
     id: runId,
     project_id: null,
@@ -103,8 +106,7 @@ function readBack(store: RunStore, ingest: RunEventIngest, runId: string, runDir
     created_at: createdAt,
     queued_at: createdAt,
     config_json: JSON.stringify(config),
-    device_key: demo ? 'cpu' : 'cuda:0',
-    gpu_index: demo ? null : 0
+    ...(placement ? placementColumns(placement) : { device_key: demo ? 'cpu' : 'cuda:0', gpu_index: demo ? null : 0 })
   })
   const { events } = ingest.rebuild(runId, runDir)
   const started = events.find((event) => event.type === 'started')
@@ -117,7 +119,7 @@ function readBack(store: RunStore, ingest: RunEventIngest, runId: string, runDir
     started_at: started ? new Date(started.time * 1000).toISOString() : null,
     ended_at: last ? new Date(last.time * 1000).toISOString() : createdAt,
     active_seconds: activeSeconds(events),
-    ...(startedOnCpu ? { device_key: 'cpu', gpu_index: null } : {})
+    ...(startedOnCpu && !placement ? { device_key: 'cpu', gpu_index: null } : {})
   })
 }
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { z } from 'zod'
 import type { PythonRuntimeStatus } from '../../../shared/contract'
 import { runNodesSchema, type DeviceChoice, type RunNodes } from '../../../shared/contract/runs'
@@ -122,4 +124,21 @@ export function describePlacement(placement: RunPlacement): string {
         ? `GPU ${placement.gpus[0]}`
         : `GPUs ${placement.gpus.join(', ')}`
   return placement.nodes ? `${here} on node ${placement.nodes.rank} of ${placement.nodes.count}` : here
+}
+
+/** The placement beside run.json: the run folder is the truth, so the index rebuilt from it keeps where the run trained. */
+export const placementFile = 'placement.json'
+
+export function writePlacementFile(runDir: string, placement: RunPlacement): void {
+  fs.writeFileSync(path.join(runDir, placementFile), `${JSON.stringify(placement, null, 2)}\n`)
+}
+
+/** The placement a run folder recorded, or null for folders from before it was written (or unreadable). */
+export function readPlacementFile(runDir: string): RunPlacement | null {
+  try {
+    const parsed = placementSchema.safeParse(JSON.parse(fs.readFileSync(path.join(runDir, placementFile), 'utf8')))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
 }

@@ -15,7 +15,7 @@ import { RunAttempt } from './run-attempt'
 import { buildRunConfig, createRunFolder, newRunId, runsRoot } from './run-folder'
 import { rebuildRunIndex } from './run-index-rebuild'
 import { ownedBy, ownerAlive } from './run-ownership'
-import { placementColumns, placementOf, queueDevicesOf, resolvePlacement } from './run-placement'
+import { placementColumns, placementOf, queueDevicesOf, resolvePlacement, writePlacementFile } from './run-placement'
 import { RunReader } from './run-reader'
 import { recoverRun } from './run-recovery'
 import { runAgainRequest, type RunAgainChanges, type StartRunRequest } from './run-requests'
@@ -135,6 +135,7 @@ export class RunSupervisor extends RunReader {
       throw new UserFacingError(`There is no project "${projectId}". Pick one from the app's project list.`, { code: 'not_found' })
     }
     const runDir = createRunFolder({ home: this.deps.home, runId, config, trainJsonl: request.trainJsonl, validJsonl })
+    writePlacementFile(runDir, placement)
     const now = nowIso()
     this.store.insert({
       id: runId,

@@ -5,6 +5,7 @@ import type { PythonRuntimeStatus } from '../../../../src/shared/contract'
 import type { DeviceChoice, RunSettings, RunSummary } from '../../../../src/shared/contract/runs'
 import { findAppRoot } from '../../../../src/main/core/app-root'
 import { EventHub } from '../../../../src/main/core/event-hub'
+import { rebuildRunIndex } from '../../../../src/main/core/runs/run-index-rebuild'
 import { placementOf } from '../../../../src/main/core/runs/run-placement'
 import { RunStore } from '../../../../src/main/core/runs/run-store'
 import { RunSupervisor } from '../../../../src/main/core/runs/run-supervisor'
@@ -131,6 +132,17 @@ describe('the device queue with runs on several GPUs', () => {
     await release(runs, all)
     const again = await runs.runAgainWithChanges(all.id, {})
     expect(again).toMatchObject({ device: 'cuda:0,1,2,3', ranks: 4 })
+  })
+
+  it('keeps where a run trained when the index is rebuilt from the run folders', async () => {
+    const { runs, db, home, start } = machine()
+    const pair = await start({ kind: 'gpus', indices: [2, 3] })
+    await waitUntil(() => launched(pair) !== null, 'the run to launch')
+    await release(runs, pair)
+    db.prepare('DELETE FROM runs').run()
+    // As at the next start, once the folder is old enough not to be one being created right now.
+    rebuildRunIndex({ home, db, now: Date.now() + 60_000 })
+    expect(runs.summary(pair.id)).toMatchObject({ device: 'cuda:2,3', gpuIndices: [2, 3], ranks: 2 })
   })
 
   it('reads rows from before several GPUs existed as the one GPU (or the CPU) they trained on', () => {
