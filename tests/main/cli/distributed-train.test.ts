@@ -45,6 +45,7 @@ describe.skipIf(!python.python || !modelConfigsPresent())('localtune train --pro
     const runId = fs.readdirSync(path.join(temp.home, 'runs'))[0]!
     const runDir = path.join(temp.home, 'runs', runId)
     expect(out.join('\n')).toContain(`Run ${runId}: completed at step ${steps}/${steps}`)
+    expect(err.join('\n')).toContain(`Run ${runId} created in ${runDir}, to train as 2 ranks on the CPU`)
     // The start summary says how big the batch really is with two ranks.
     expect(err.join('\n')).toContain('effective batch 4 (micro batch 2 × accumulation 1 × 2 ranks)')
     expect(fs.readFileSync(path.join(runDir, 'output.log'), 'utf8')).toContain('on the CPU (2 processes) (2 ranks, torchrun)')

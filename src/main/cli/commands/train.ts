@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ProjectRunOverrides } from '../../../shared/contract/projects'
-import { runNodesSchema, type DeviceChoice, type RunNodes, type RunSettings } from '../../../shared/contract/runs'
+import { runNodesSchema, type DeviceChoice, type RunNodes, type RunSettings, type RunSummary } from '../../../shared/contract/runs'
 import type { TrainingMethod } from '../../../shared/run-config/run-config-schema'
 import { createCore } from '../../core/create-core'
 import { demoDefaultMaxSteps } from '../../core/runs/demo-run'
@@ -111,6 +111,12 @@ function deviceFrom(values: DeviceFlags): DeviceChoice | undefined {
   return undefined
 }
 
+/** "GPUs 0, 1", "the CPU", plus the machines when there are several: where a distributed run's ranks are. */
+function whereRanksRun(run: RunSummary): string {
+  const here = run.gpuIndices.length === 0 ? 'the CPU' : `GPU${run.gpuIndices.length > 1 ? 's' : ''} ${run.gpuIndices.join(', ')}`
+  return run.nodes > 1 ? `${here} of each of ${run.nodes} machines` : here
+}
+
 function methodFrom(value: string): TrainingMethod {
   if (value !== 'lora' && value !== 'full' && value !== 'qlora') throw new UsageError(`--method is lora, full or qlora, got "${value}".`)
   return value
@@ -209,7 +215,7 @@ export const trainCommand: CliCommand = {
             ? await core.handlers['projects.start-run']({ projectId: values.project, ...(device ? { device } : {}), ...(overrides ? { overrides } : {}) })
             : await core.runs.startDemoRun({ maxSteps })
         runId = run.id
-        io.err(`Run ${run.id} created in ${run.runDir}`)
+        io.err(`Run ${run.id} created in ${run.runDir}${run.ranks > 1 ? `, to train as ${run.ranks} ranks on ${whereRanksRun(run)}` : ''}`)
       } catch (error) {
         return reportUserError(error, io)
       }
