@@ -265,11 +265,11 @@ class Distributed:
                     continue
         return records
 
-    def explain_lost_peer(self, own: RunFailure) -> Tuple[RunFailure, int]:
+    def explain_lost_peer(self, own: RunFailure, wait_seconds: float = FAILURE_RECORD_WAIT_SECONDS) -> Tuple[RunFailure, int]:
         """The failure that stopped the run, as the rank that writes the events reports it, and the
         rank it happened on: the first rank that failed on its own (with its kind, message and
         advice), else the rank that left no record (killed without a chance to say why)."""
-        deadline = time.monotonic() + FAILURE_RECORD_WAIT_SECONDS
+        deadline = time.monotonic() + wait_seconds
         records: dict = {}
         while time.monotonic() < deadline:
             records = self.failure_records()
@@ -297,7 +297,7 @@ class Distributed:
                                 "Or train with fewer GPUs/processes."], step=own.step), silent[0])
         return own, self.rank
 
-    def rank_zero_reported(self, wait_seconds: float = FAILURE_RECORD_WAIT_SECONDS * 2) -> bool:
+    def rank_zero_reported(self, wait_seconds: float = FAILURE_RECORD_WAIT_SECONDS) -> bool:
         """Whether rank 0 wrote the run's error event (or at least filed a record) within the wait."""
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:

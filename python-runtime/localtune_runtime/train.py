@@ -33,7 +33,8 @@ from .checkpoints import (CHECKPOINTS_DIR, TrainHistory, checkpoint_world_size, 
 from .config import FINAL_DIR, ConfigError, RunConfig, load_run_config, peek_run_identity
 from .data import (IGNORE, BatchPlan, DataPosition, DataSummary, as_sequences, collate, rank_share,
                    read_records, tokenize_records)
-from .distributed import Distributed, PeerLost, describe_collective_failure, is_collective_failure
+from .distributed import (FAILURE_RECORD_WAIT_SECONDS, Distributed, PeerLost, describe_collective_failure,
+                          is_collective_failure)
 from .events import EVENTS_FILE, EventLog, NoEvents
 from .failures import (RunFailure, config_failure, describe_disk_error, describe_out_of_memory, ensure_free_space,
                        is_disk_error, is_out_of_memory)
@@ -484,7 +485,12 @@ def _report_failure(failure: RunFailure, events, terminal: Terminal, where: _Whe
                 return 1
             # Rank 0 is gone without a word (killed): this rank, on its machine, writes the events.
             events = EventLog(run_dir / EVENTS_FILE, *peek_run_identity(run_dir))
-        failure, rank = dist.explain_lost_peer(failure) if isinstance(failure, PeerLost) else (failure, dist.rank)
+        if isinstance(failure, PeerLost):
+            # A stand-in for rank 0 has waited for the others' records already.
+            wait = FAILURE_RECORD_WAIT_SECONDS if dist.is_main else 1.0
+            failure, rank = dist.explain_lost_peer(failure, wait_seconds=wait)
+        else:
+            rank = dist.rank
     step = failure.step if failure.step is not None else where.step
     if dist.is_main or not dist.enabled:
         terminal.problem(f"error ({failure.kind})", failure.message, failure.advice)
