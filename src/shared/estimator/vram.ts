@@ -95,9 +95,13 @@ export interface VramInput {
  */
 export type Parallelism = 'ddp' | 'fsdp'
 
-/** What LocalTune's runtime uses for this method on several ranks: FSDP for full weights, DDP for adapters (docs/ARCHITECTURE.md). */
+/**
+ * What LocalTune's runtime uses on several ranks: DDP for every method (python-runtime/README.md
+ * says why FSDP is not used yet). FSDP estimates exist for the published rows measured with it.
+ */
 export function defaultParallelism(method: EstimateParams['method']): Parallelism {
-  return method === 'full' ? 'fsdp' : 'ddp'
+  void method
+  return 'ddp'
 }
 
 /** A rank count the estimator can use: a whole number ≥ 1 (anything else counts as one rank). */

@@ -23,7 +23,7 @@ const a100 = matchGpuSpec('A100 80GB') as GpuSpec
 const lora: EstimateParams = { method: 'lora', precision: 'bf16', max_length: 1024, micro_batch_size: 2, gradient_accumulation_steps: 4, epochs: 1, max_steps: null, lora: { r: 16, alpha: 32, dropout: 0, target_modules: 'all-linear' }, gradient_checkpointing: true, packing: false, attention: 'sdpa' }
 const full: EstimateParams = { ...lora, method: 'full' }
 const term = (result: VramEstimate, key: VramTermKey): number => result.terms.find((item) => item.key === key)?.bytes ?? 0
-const vram = (params: EstimateParams, ranks?: number): VramEstimate => estimateVram({ model: llama7b, params, device: 'gpu', bf16Supported: true, longestExampleTokens: 1024, ranks })
+const vram = (params: EstimateParams, ranks?: number, parallelism?: 'ddp' | 'fsdp'): VramEstimate => estimateVram({ model: llama7b, params, device: 'gpu', bf16Supported: true, longestExampleTokens: 1024, ranks, parallelism })
 
 describe('ranks: the input field and its default', () => {
   it('one rank unless told otherwise; nonsense counts as one', () => {
@@ -35,12 +35,13 @@ describe('ranks: the input field and its default', () => {
     expect(vram(lora).parallelism).toBeNull()
   })
 
-  it('LocalTune splits adapters with DDP and full weights with FSDP', () => {
+  it("LocalTune's runtime splits every method with DDP (it does not shard yet); FSDP is estimated only when asked for", () => {
     expect(defaultParallelism('lora')).toBe('ddp')
     expect(defaultParallelism('qlora')).toBe('ddp')
-    expect(defaultParallelism('full')).toBe('fsdp')
+    expect(defaultParallelism('full')).toBe('ddp')
     expect(vram(lora, 2).parallelism).toBe('ddp')
-    expect(vram(full, 2).parallelism).toBe('fsdp')
+    expect(vram(full, 2).parallelism).toBe('ddp')
+    expect(vram(full, 2, 'fsdp').parallelism).toBe('fsdp')
   })
 })
 
@@ -60,7 +61,7 @@ describe('per-GPU memory with several ranks', () => {
 
   it('FSDP: weights, gradients and optimizer state ÷ N, plus the gathered units and their gradients', () => {
     const one = vram(full)
-    const four = vram(full, 4)
+    const four = vram(full, 4, 'fsdp')
     const counted = countParameters(llama7b)
     expect(term(four, 'weights')).toBeCloseTo(term(one, 'weights') / 4, 0)
     expect(term(four, 'optimizerState')).toBeCloseTo(term(one, 'optimizerState') / 4, 0)
@@ -75,19 +76,21 @@ describe('per-GPU memory with several ranks', () => {
     expect(term(four, 'autocastWeightCopies')).toBe(0)
     expect(four.allocatedBytes).toBeLessThan(one.allocatedBytes / 2)
     // Twice the ranks: the shards halve, the gathered units and activations stay.
-    const eight = vram(full, 8)
+    const eight = vram(full, 8, 'fsdp')
     expect(term(four, 'weights') - term(eight, 'weights')).toBeCloseTo(term(one, 'weights') / 8, 0)
     expect(term(eight, 'fsdpGathered')).toBe(term(four, 'fsdpGathered'))
     expect(term(eight, 'activations')).toBe(term(four, 'activations'))
   })
 
-  it('a 7B full finetuning that cannot fit one 80 GB GPU fits sharded over 4 of them', () => {
+  it('a 7B full finetuning that cannot fit one 80 GB GPU fits sharded over 4 of them, and not replicated (what the runtime does today)', () => {
     const devices = [namedGpuTarget('A100 80GB', null)]
     const single = estimateTraining({ model: llama7b, params: full, devices })
-    const sharded = estimateTraining({ model: llama7b, params: full, devices, ranks: 4 })
+    const sharded = estimateTraining({ model: llama7b, params: full, devices, ranks: 4, parallelism: 'fsdp' })
+    const replicated = estimateTraining({ model: llama7b, params: full, devices, ranks: 4 })
     expect(single.devices[0]?.fit.verdict).toBe('does-not-fit')
     expect(sharded.devices[0]?.fit.verdict).toBe('fits')
     expect(sharded.devices[0]?.vram.ranks).toBe(4)
+    expect(replicated.devices[0]?.fit.verdict).toBe('does-not-fit')
   })
 
   it('the rank count can be forced to another strategy (a benchmark row that sharded QLoRA)', () => {
@@ -102,7 +105,7 @@ describe('per-GPU memory with several ranks', () => {
 
 describe('time with several ranks', () => {
   const counts = Array.from({ length: 4000 }, (_, i) => 200 + (i % 500))
-  const time = (params: EstimateParams, ranks?: number, nodes?: number) => estimateTime({ model: llama1b, params, precision: 'bf16', tokenStats: { counts }, device: { kind: 'gpu', spec: a100 }, ranks, nodes })
+  const time = (params: EstimateParams, ranks?: number, nodes?: number, parallelism?: 'ddp' | 'fsdp') => estimateTime({ model: llama1b, params, precision: 'bf16', tokenStats: { counts }, device: { kind: 'gpu', spec: a100 }, ranks, nodes, parallelism })
 
   it('N ranks share the work at the stated scaling efficiency; the effective batch is micro × accumulation × ranks', () => {
     const one = time(lora)
@@ -119,8 +122,8 @@ describe('time with several ranks', () => {
   })
 
   it('across machines the slow end waits for the collectives over the network; FSDP moves the whole model, DDP only the gradients', () => {
-    const oneBox = time(full, 4, 1)
-    const twoBoxes = time(full, 4, 2)
+    const oneBox = time(full, 4, 1, 'fsdp')
+    const twoBoxes = time(full, 4, 2, 'fsdp')
     const perStep = collectiveBytesPerStep(llama1b, full, 'bf16', 4, 'fsdp')
     expect(perStep).toBeCloseTo(3 * (3 / 4) * countParameters(llama1b).total * 2 * full.gradient_accumulation_steps, 0)
     expect(twoBoxes.interNodeSeconds).toBeCloseTo((twoBoxes.optimizerSteps * perStep) / interNodeBytesPerSecond, 6)
