@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RUNTIME_ROOT, chat_examples, make_run, of_type, read_events, runtime_env
+from localtune_runtime.data import BatchPlan, DataPosition, rank_share
 from localtune_runtime.stop import StopRequest
 from localtune_runtime.terminal import Terminal
 from localtune_runtime.train import train
@@ -84,6 +85,26 @@ def smollm2(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("smollm2") / "model"
     build_model(SMOLLM2, tokenizer_dir=PHI3_TOKENIZER, out=folder, layers=2, hidden=64, heads=4, init_std=0.1)
     return folder
+
+
+def test_the_ranks_shares_make_up_the_batches_of_one_process_with_twice_the_micro_batch():
+    lengths = [(i * 7919) % 23 + 3 for i in range(17)]
+    alone = BatchPlan(17, 4, 2, seed=5, lengths=lengths)
+    ranks = BatchPlan(17, 2, 2, seed=5, lengths=lengths, world_size=2)
+    assert ranks.steps_per_epoch == alone.steps_per_epoch == 3
+    # Worst case first: the run's first global micro batch is the 4 longest; rank 0 takes the 2
+    # longest, rank 1 the next 2, each its longest micro batch of the run.
+    assert sorted(ranks.longest_batch()) == sorted(sorted(range(17), key=lambda i: -lengths[i])[:4])
+    a, b = DataPosition(), DataPosition()
+    for _ in range(8):  # across two epoch boundaries
+        expected, a = alone.next_step(a)
+        got, b = ranks.next_step(b)
+        assert got == expected and a == b
+        for micro_batch in got:
+            shares = [rank_share(micro_batch, r, 2) for r in range(2)]
+            assert shares[0] + shares[1] == micro_batch and all(len(x) <= 2 for x in shares)
+    assert rank_share([7], 0, 2) == [7] and rank_share([7], 1, 2) == []
+    assert rank_share([1, 2, 3], 0, 2) == [1, 2] and rank_share([1, 2, 3], 1, 2) == [3]
 
 
 @pytest.mark.parametrize("method", ["lora", "full"])
