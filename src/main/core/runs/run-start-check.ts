@@ -20,8 +20,9 @@ export function runStartProblem(settings: RunSettings, placement: RunPlacement, 
   const demo = settings.model.id === TINY_DEMO_MODEL_ID
   const precision = settings.params?.precision ?? 'auto'
   const method = settings.method
+  const fullWeights = settings.params?.full_weights ?? 'fp32'
   if (placement.gpus.length === 0) {
-    const problems = trainingDeviceProblems({ method, precision, demo }, { kind: 'cpu' })
+    const problems = trainingDeviceProblems({ method, precision, fullWeights, demo }, { kind: 'cpu' })
     return problems.length === 0 ? null : `This run cannot start on the CPU: ${problems.map((problem) => problem.message).join(' ')}`
   }
   const named = placement.gpus.map((index) => `GPU ${index}`)
@@ -38,7 +39,7 @@ export function runStartProblem(settings: RunSettings, placement: RunPlacement, 
   for (const index of placement.gpus) {
     const gpu = python.gpus.find((candidate) => candidate.index === index)!
     const ruleDevice: RuleDevice = { kind: 'gpu', label: `GPU ${gpu.index}: ${gpu.name}`, bf16Supported: gpu.bf16Supported }
-    const problems = trainingDeviceProblems({ method, precision, demo }, ruleDevice)
+    const problems = trainingDeviceProblems({ method, precision, fullWeights, demo }, ruleDevice)
     if (problems.length > 0) return `This run cannot start on ${ruleDevice.label}: ${problems.map((problem) => problem.message).join(' ')}`
   }
   return null

@@ -23,6 +23,13 @@ export interface EstimateInputs {
   mode: 'auto' | 'manual'
   manual: ManualFields | null
   deviceKey: string | null
+  /**
+   * GPUs the user chose for the run (torchrun ranks, one per GPU); 1 (the default) leaves it to
+   * the estimate's device, or to Auto, which may split over `autoMaxRanks` GPUs when faster.
+   */
+  ranks?: number
+  /** How many GPUs Auto may split a run over (the machine's GPUs; default 1). */
+  autoMaxRanks?: number
 }
 
 export type EstimateView =
@@ -48,6 +55,10 @@ export interface ReadyEstimate {
   blocker: string | null
   /** Identifies exactly this estimate: the risk acceptance is only valid for it. */
   signature: string
+  /** torchrun ranks the run trains on (1: one device); the estimate is per GPU then. */
+  ranks: number
+  /** The GPUs Auto split the run over (nvidia-smi indices), when it chose several; else null. */
+  autoGpuIndices: number[] | null
 }
 
 export function deviceKeyOf(device: DeviceTarget): string {
@@ -70,7 +81,7 @@ export function autoBasisKey(model: { id: string; path: string | null } | null, 
  * `memoryScale`: what a verification of this model and data measured (see measuredMemoryScale).
  */
 export function autoParametersFor(
-  inputs: Pick<EstimateInputs, 'entry' | 'snapshot' | 'tokenStats' | 'trainExamples' | 'datasetMode' | 'trainOnResponseOnly'>,
+  inputs: Pick<EstimateInputs, 'entry' | 'snapshot' | 'tokenStats' | 'trainExamples' | 'datasetMode' | 'trainOnResponseOnly' | 'autoMaxRanks'>,
   memoryScale: { factor: number; reason: string } | null = null
 ): AutoParametersResult | null {
   const { entry, snapshot, tokenStats } = inputs
@@ -82,7 +93,8 @@ export function autoParametersFor(
     tokenStats,
     datasetSize: inputs.trainExamples,
     promptResponse: inputs.datasetMode === 'chat' && inputs.trainOnResponseOnly,
-    memoryScale
+    memoryScale,
+    maxRanks: inputs.autoMaxRanks ?? 1
   })
 }
 
@@ -121,11 +133,15 @@ export function deriveEstimateView(inputs: EstimateInputs, known: { auto?: AutoP
     params = auto.params
   }
 
-  const estimate = estimateTraining({ model, parameterCount, params: estimateParamsOf(method, params), devices, tokenStats })
+  // Several ranks only on GPUs: the user's set of GPUs, or Auto's split when the user left it to Auto.
+  const autoSplit = inputs.mode === 'auto' && (inputs.ranks ?? 1) <= 1 && auto.ranks > 1
+  const ranks = device.kind === 'cpu' ? 1 : autoSplit ? auto.ranks : Math.max(1, inputs.ranks ?? 1)
+  const autoGpuIndices = autoSplit ? auto.gpus.flatMap((gpu) => (gpu.kind === 'gpu' && gpu.index !== null ? [gpu.index] : [])) : null
+  const estimate = estimateTraining({ model, parameterCount, params: estimateParamsOf(method, params), devices, tokenStats, ranks })
   const chosen = estimate.devices.find((candidate) => deviceKeyOf(candidate.device) === chosenKey) ?? (estimate.devices[0] as DeviceEstimate)
   // Real models may train on the CPU (slowly; the estimate says how slowly and the panel says
   // why). What blocks is only what the device cannot train at all, by the shared device rules.
   const blocker = chosen.cannotTrain
-  const signature = JSON.stringify([entry.id, entry.path, chosenKey, method, params, tokenStats.exampleCount, tokenStats.totalTokens, tokenStats.maxTokens, chosen.fit.verdict])
-  return { kind: 'ready', auto, method, params, devices, estimate, chosen, chosenKey, tokenStats, truncated: countTruncated(tokenStats, params.max_length), blocker, signature }
+  const signature = JSON.stringify([entry.id, entry.path, chosenKey, ranks, method, params, tokenStats.exampleCount, tokenStats.totalTokens, tokenStats.maxTokens, chosen.fit.verdict])
+  return { kind: 'ready', auto, method, params, devices, estimate, chosen, chosenKey, tokenStats, truncated: countTruncated(tokenStats, params.max_length), blocker, signature, ranks, autoGpuIndices }
 }

@@ -1,7 +1,7 @@
 import type { HardwareSnapshot } from '../../../shared/hardware/types'
 import { useGpuSet, useParametersActions } from '../../stores/parameters-store'
 import type { ReadyEstimate } from './estimate-view'
-import { choosableGpus, effectiveBatch, gpuSetSize, runDeviceChoice } from './gpu-set'
+import { choosableGpus, effectiveBatch, runDeviceChoice } from './gpu-set'
 
 /**
  * On a machine with several GPUs: train on the estimate's GPU, on all of them, or on a chosen
@@ -29,7 +29,8 @@ export function GpuSetChoice({ snapshot, view }: { snapshot: HardwareSnapshot | 
         <fieldset className="gpu-set-options">
           <legend className="visually-hidden">GPUs for this run</legend>
           <label>
-            <input type="radio" name="gpu-set" checked={gpuSet === 'one'} onChange={() => gpuSetChosen('one')} /> One GPU: {view?.chosen.device.label ?? 'the estimate’s device'}
+            <input type="radio" name="gpu-set" checked={gpuSet === 'one'} onChange={() => gpuSetChosen('one')} />{' '}
+            {view?.autoGpuIndices && view.autoGpuIndices.length > 1 ? `As Auto chose: GPUs ${view.autoGpuIndices.join(', ')}` : `One GPU: ${view?.chosen.device.label ?? 'the estimate’s device'}`}
           </label>
           <label>
             <input type="radio" name="gpu-set" checked={gpuSet === 'all'} onChange={() => gpuSetChosen('all')} /> All {gpus.length} GPUs
@@ -46,10 +47,10 @@ export function GpuSetChoice({ snapshot, view }: { snapshot: HardwareSnapshot | 
           </span>
         </fieldset>
       )}
-      {view && !onCpu && gpuSetSize(gpuSet, gpus.length) > 1 && (
+      {view && !onCpu && ranks > 1 && (
         <p className="small" data-testid="gpu-set-batch">
           {ranks} ranks (torchrun, one per GPU); the run waits until all of them are free. Effective batch {effectiveBatch(view.params, ranks)} = micro batch {view.params.micro_batch_size} × accumulation{' '}
-          {view.params.gradient_accumulation_steps} × {ranks}. The estimate above is for one GPU.
+          {view.params.gradient_accumulation_steps} × {ranks}. The estimate above is per GPU (each holds the whole model) and its time is for all {ranks} together.
         </p>
       )}
       {Array.isArray(gpuSet) && picked.length === 0 && <p className="small error-text">Tick at least one GPU; with none ticked the run trains on the estimate’s device.</p>}

@@ -4,8 +4,8 @@ import type { ReadyEstimate } from './estimate-view'
 import { deviceChoiceOf } from './verified-estimate'
 
 /**
- * Which GPUs a run trains on, on a machine with several: 'one' is the estimate's device (what a
- * run always did), 'all' every GPU the runtime sees (resolved when the run starts), or a chosen
+ * Which GPUs a run trains on, on a machine with several: 'one' is the estimate's device (or the
+ * GPUs Auto split the run over, when it did), 'all' every GPU the runtime sees (resolved when the run starts), or a chosen
  * set of nvidia-smi indices. Several GPUs train as torchrun ranks, one per GPU.
  */
 export type GpuSet = 'one' | 'all' | number[]
@@ -23,7 +23,9 @@ export function choosableGpus(snapshot: HardwareSnapshot | null): number[] {
  */
 export function runDeviceChoice(view: ReadyEstimate, gpuSet: GpuSet): DeviceChoice {
   const estimated = deviceChoiceOf(view)
-  if (gpuSet === 'one' || estimated.kind === 'cpu') return estimated
+  if (estimated.kind === 'cpu') return estimated
+  // Left to the estimate: Auto's GPUs when it split the run, else the estimate's one device.
+  if (gpuSet === 'one') return view.autoGpuIndices && view.autoGpuIndices.length > 1 ? { kind: 'gpus', indices: [...view.autoGpuIndices].sort((a, b) => a - b) } : estimated
   if (gpuSet === 'all') return { kind: 'gpus', indices: 'all' }
   const indices = [...new Set(gpuSet)].sort((a, b) => a - b)
   if (indices.length === 0) return estimated

@@ -166,7 +166,7 @@ export function parseManualFields(fields: ManualFields, context: ManualContext):
   // What this device can train is decided by the rule the CLI and the run supervisor share.
   if (context.device || context.demo) {
     const device = context.device ?? { kind: 'gpu' as const, label: 'the GPU', bf16Supported: null }
-    for (const problem of trainingDeviceProblems({ method: fields.method, precision: fields.precision, demo: context.demo }, device)) {
+    for (const problem of trainingDeviceProblems({ method: fields.method, precision: fields.precision, fullWeights: fields.full_weights, demo: context.demo }, device)) {
       errors[problem.field] ??= `${fieldLabels[problem.field]}: ${problem.message}`
     }
   }

@@ -6,8 +6,9 @@ import { useMemoryScaleFor } from '../../stores/estimate-verification-store'
 import { useHardwareSnapshot } from '../../stores/hardware-store'
 import { useCatalogEntry } from '../../stores/model-catalog-store'
 import { useChosenModel } from '../../stores/model-choice-store'
-import { useDeviceKey, useManualFields, useParametersMode } from '../../stores/parameters-store'
+import { useDeviceKey, useGpuSet, useManualFields, useParametersMode } from '../../stores/parameters-store'
 import { autoBasisKey, autoParametersFor, deriveEstimateView, type EstimateView } from './estimate-view'
+import { choosableGpus, gpuSetSize } from './gpu-set'
 import { tokenStatsKey } from './token-stats-service'
 
 /**
@@ -24,6 +25,7 @@ export function useTrainingEstimate(): EstimateView {
   const mode = useParametersMode()
   const manual = useDeferredValue(useManualFields())
   const deviceKey = useDeviceKey()
+  const gpuSet = useGpuSet()
 
   const currentKey = draft && model ? tokenStatsKey(draft, model) : null
   const tokenStats = tokenState.status === 'ready' && tokenState.forKey === currentKey ? tokenState.stats : null
@@ -35,7 +37,9 @@ export function useTrainingEstimate(): EstimateView {
       tokenStats,
       trainExamples: draft?.summary.rows.train ?? 0,
       datasetMode: draft?.summary.mode ?? ('chat' as const),
-      trainOnResponseOnly: draft?.summary.trainOnResponseOnly ?? true
+      trainOnResponseOnly: draft?.summary.trainOnResponseOnly ?? true,
+      // Auto may split a run over the machine's GPUs (torchrun ranks) when that is faster.
+      autoMaxRanks: Math.max(1, choosableGpus(snapshot).length)
     }),
     [entry, snapshot, tokenStats, draft]
   )
@@ -44,5 +48,6 @@ export function useTrainingEstimate(): EstimateView {
   const autoDeviceKind = snapshot ? (targetsFromSnapshot(snapshot).some((device) => device.kind === 'gpu') ? 'gpu' : 'cpu') : null
   const memoryScale = useMemoryScaleFor(autoBasisKey(entry, tokenStats, autoDeviceKind))
   const auto = useMemo(() => autoParametersFor(basis, memoryScale), [basis, memoryScale])
-  return useMemo(() => deriveEstimateView({ ...basis, mode, manual, deviceKey }, { auto }), [basis, auto, mode, manual, deviceKey])
+  const ranks = gpuSetSize(gpuSet, choosableGpus(snapshot).length)
+  return useMemo(() => deriveEstimateView({ ...basis, mode, manual, deviceKey, ranks }, { auto }), [basis, auto, mode, manual, deviceKey, ranks])
 }

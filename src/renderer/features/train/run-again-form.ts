@@ -135,7 +135,7 @@ export function runAgainRequestFrom(
   if (!device) {
     errors.deviceKey = 'Choose a device from the list.'
   } else {
-    for (const problem of trainingDeviceProblems({ method: fields.method, precision: fields.precision, demo: earlier.demo }, device.rule)) {
+    for (const problem of trainingDeviceProblems({ method: fields.method, precision: fields.precision, fullWeights: params.full_weights, demo: earlier.demo }, device.rule)) {
       const field = problem.field === 'method' ? 'method' : 'precision'
       errors[field] ??= problem.message
     }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { summariseTokenCounts, tinyDemoEntry } from '../../../../src/shared/estimator'
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseModelConfigText, summariseTokenCounts, tinyDemoEntry } from '../../../../src/shared/estimator'
 import type { HardwareSnapshot } from '../../../../src/shared/hardware/types'
 import { deriveEstimateView, type ReadyEstimate } from '../../../../src/renderer/features/parameters/estimate-view'
 import { choosableGpus, effectiveBatch, gpuSetSize, runDeviceChoice } from '../../../../src/renderer/features/parameters/gpu-set'
@@ -60,5 +62,42 @@ describe('the GPUs a run trains on', () => {
     expect(gpuSetSize('all', 8)).toBe(8)
     expect(gpuSetSize([0, 2, 2], 8)).toBe(2)
     expect(effectiveBatch({ micro_batch_size: 4, gradient_accumulation_steps: 2 }, 4)).toBe(32)
+  })
+
+  describe('the estimate for several GPUs', () => {
+    const configs = path.resolve(import.meta.dirname, '../../../../../shared/data/model-configs')
+    const llama8b = parseModelConfigText(fs.readFileSync(path.join(configs, 'meta-llama--Llama-3.1-8B', 'config.json'), 'utf8'))
+    const entry = { ...tinyDemoEntry(), id: 'meta-llama/Llama-3.1-8B', displayName: 'Llama 3.1 8B', source: 'hf-cache' as const, path: '/cache/llama', architecture: llama8b, parameters: null, isDemo: false, cpuCapable: false }
+    const long = summariseTokenCounts(Array.from({ length: 20000 }, (_, i) => 300 + ((i * 37) % 700)), { approximate: false, method: 'test counts' })
+    const view = (patch: { mode?: 'auto' | 'manual'; ranks?: number; autoMaxRanks?: number }): ReadyEstimate => {
+      const derived = deriveEstimateView({ entry, snapshot: machine(4), tokenStats: long, trainExamples: 20000, datasetMode: 'chat', trainOnResponseOnly: true, mode: 'auto', manual: null, deviceKey: null, ...patch })
+      if (derived.kind !== 'ready') throw new Error(`estimate not ready: ${JSON.stringify(derived)}`)
+      return derived
+    }
+
+    it("left to Auto, a long run splits over the machine's GPUs, and the run starts on Auto's GPUs", () => {
+      const split = view({ autoMaxRanks: 4 })
+      expect(split.auto.ranks).toBeGreaterThan(1)
+      expect(split.ranks).toBe(split.auto.ranks)
+      expect(split.autoGpuIndices).toHaveLength(split.ranks)
+      expect(split.chosen.vram.ranks).toBe(split.ranks)
+      expect(split.chosen.time?.ranks).toBe(split.ranks)
+      expect(runDeviceChoice(split, 'one')).toEqual({ kind: 'gpus', indices: [...(split.autoGpuIndices as number[])].sort((a, b) => a - b) })
+      // Without leave to split, the same inputs train on one GPU.
+      const single = view({ autoMaxRanks: 1 })
+      expect(single.ranks).toBe(1)
+      expect(single.autoGpuIndices).toBeNull()
+      expect(runDeviceChoice(single, 'one')).toMatchObject({ kind: 'gpu' })
+    })
+
+    it('the GPUs the user chose set the ranks of the estimate (per GPU, time for all), and the signature changes with them', () => {
+      const one = view({ mode: 'manual', ranks: 1 })
+      const two = view({ mode: 'manual', ranks: 2 })
+      expect(two.ranks).toBe(2)
+      expect(two.chosen.vram.ranks).toBe(2)
+      expect(two.chosen.vram.parallelism).toBe('ddp')
+      expect(two.chosen.time!.highSeconds).toBeLessThan(one.chosen.time!.highSeconds)
+      expect(two.signature).not.toBe(one.signature)
+    })
   })
 })
