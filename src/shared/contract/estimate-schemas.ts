@@ -33,7 +33,8 @@ export const gpuDetectionStatusSchema = z.object({
 export const cpuInfoSchema = z.object({
   model: z.string(),
   physicalCores: z.number().int().min(1),
-  logicalCores: z.number().int().min(1)
+  logicalCores: z.number().int().min(1),
+  bf16Native: z.boolean().nullable().optional()
 }) satisfies z.ZodType<CpuInfo>
 
 export const hardwareSnapshotSchema = z.object({

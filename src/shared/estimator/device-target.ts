@@ -74,7 +74,7 @@ export function namedGpuTarget(name: string | null, vramGiB: number | null): Dev
 }
 
 export function cpuTarget(snapshot: Pick<HardwareSnapshot, 'cpu' | 'memoryAvailableBytes'>): DeviceTarget {
-  return { kind: 'cpu', label: `CPU: ${snapshot.cpu.model}`, memoryTotalBytes: snapshot.memoryAvailableBytes, cores: snapshot.cpu.physicalCores }
+  return { kind: 'cpu', label: `CPU: ${snapshot.cpu.model}`, memoryTotalBytes: snapshot.memoryAvailableBytes, cores: snapshot.cpu.physicalCores, bf16Supported: snapshot.cpu.bf16Native ?? null }
 }
 
 /**

@@ -15,7 +15,7 @@ import { queryGpus } from './nvidia-smi'
 /** The parts of systeminformation used here, so tests and hosts can pass their own. */
 export interface SystemInfoSource {
   graphics(): Promise<{ controllers: Array<{ vendor?: string; model?: string; vram?: number | null; memoryTotal?: number; memoryUsed?: number; memoryFree?: number; driverVersion?: string; utilizationGpu?: number }> }>
-  cpu(): Promise<{ manufacturer?: string; brand?: string; physicalCores?: number; cores?: number }>
+  cpu(): Promise<{ manufacturer?: string; brand?: string; physicalCores?: number; cores?: number; flags?: string }>
   mem(): Promise<{ total: number; available: number }>
 }
 
@@ -33,7 +33,17 @@ async function cpuInfo(source: SystemInfoSource): Promise<CpuInfo> {
   const cpu = await source.cpu()
   const model = [cpu.manufacturer, cpu.brand].filter((part) => part && part.trim() !== '').join(' ') || 'unknown CPU'
   const logical = cpu.cores && cpu.cores > 0 ? cpu.cores : 1
-  return { model, physicalCores: cpu.physicalCores && cpu.physicalCores > 0 ? cpu.physicalCores : logical, logicalCores: logical }
+  return { model, physicalCores: cpu.physicalCores && cpu.physicalCores > 0 ? cpu.physicalCores : logical, logicalCores: logical, bf16Native: bf16FromFlags(cpu.flags) }
+}
+
+/**
+ * Whether the CPU computes bf16 natively, from its feature flags (Linux /proc/cpuinfo, as
+ * systeminformation reads them): avx512_bf16 or amx_bf16 on x86, bf16 on Arm. No flags: unknown.
+ */
+export function bf16FromFlags(flags: string | undefined): boolean | null {
+  const names = (flags ?? '').toLowerCase().split(/\s+/).filter(Boolean)
+  if (names.length === 0) return null
+  return names.some((name) => name === 'avx512_bf16' || name === 'amx_bf16' || name === 'bf16')
 }
 
 /** NVIDIA display controllers systeminformation can see without nvidia-smi (lspci, WMI, system_profiler). */

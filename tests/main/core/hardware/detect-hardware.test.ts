@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { detectHardware } from '../../../../src/main/core/hardware/detect-hardware'
+import { bf16FromFlags, detectHardware } from '../../../../src/main/core/hardware/detect-hardware'
 import type { SystemInfoSource } from '../../../../src/main/core/hardware/detect-hardware'
 import { queryGpus } from '../../../../src/main/core/hardware/nvidia-smi'
 import type { FakeNvidiaSmi } from './fake-nvidia-smi'
@@ -129,7 +129,8 @@ describe.skipIf(process.platform === 'win32')('detectHardware', () => {
     const snapshot = await detectHardware({ env: smi.env, systemInfo: systemWith([]) })
     expect(snapshot.mode).toBe('gpu')
     expect(snapshot.gpus).toHaveLength(3)
-    expect(snapshot.cpu).toEqual({ model: 'AMD Ryzen 9 7950X', physicalCores: 16, logicalCores: 32 })
+    // No flags from this source: whether it has native bf16 is unknown.
+    expect(snapshot.cpu).toEqual({ model: 'AMD Ryzen 9 7950X', physicalCores: 16, logicalCores: 32, bf16Native: null })
     expect(snapshot.memoryTotalBytes).toBe(64 * 1024 ** 3)
     expect(Date.parse(snapshot.takenAt)).not.toBeNaN()
   })
@@ -166,7 +167,20 @@ describe.skipIf(process.platform === 'win32')('detectHardware', () => {
     const snapshot = await detectHardware({ env: smi.env })
     expect(snapshot.cpu.logicalCores).toBeGreaterThan(0)
     expect(snapshot.cpu.physicalCores).toBeGreaterThan(0)
+    // Linux lists the CPU's flags, so native bf16 is known either way.
+    if (process.platform === 'linux') expect(typeof snapshot.cpu.bf16Native).toBe('boolean')
     expect(snapshot.memoryTotalBytes).toBeGreaterThan(snapshot.memoryAvailableBytes * 0.5)
     expect(snapshot.gpus[0]?.name).toBe('NVIDIA GeForce RTX 4090')
+  })
+})
+
+describe('native bf16 on the CPU, from its flags', () => {
+  it('knows AVX512-BF16 and AMX on x86 and BF16 on Arm; plain AVX2 has none; no flags is unknown', () => {
+    expect(bf16FromFlags('fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni')).toBe(true)
+    expect(bf16FromFlags('fpu avx2 amx_bf16 amx_tile')).toBe(true)
+    expect(bf16FromFlags('fp asimd sve bf16 i8mm')).toBe(true)
+    expect(bf16FromFlags('fpu sse2 avx2 fma f16c')).toBe(false)
+    expect(bf16FromFlags('')).toBeNull()
+    expect(bf16FromFlags(undefined)).toBeNull()
   })
 })
