@@ -10,7 +10,7 @@ import { OutputBatcher } from './output-batcher'
 import { OutputLog, outputLogFile, outputTailLines } from './output-log'
 import { decideOutcome } from './run-outcome'
 import { ownedBy } from './run-ownership'
-import { cudaVisibleDevicesOf, describePlacement, placementOf, runtimeArgs, worldSizeOf } from './run-placement'
+import { cudaVisibleDevicesOf, describePlacement, followerNodeOf, placementOf, runtimeArgs, worldSizeOf } from './run-placement'
 import type { RunRow, RunStore } from './run-store'
 import { runConfigOf } from './run-summary'
 import { RuntimeProcess, type RuntimeExit, type TerminalSize } from './runtime-process'
@@ -296,7 +296,8 @@ export class RunAttempt {
         forced: this.forced,
         stopTimeoutMs: this.deps.stopTimeoutMs,
         lastCheckpointStep: checkpointSteps(row.run_dir).at(-1) ?? null,
-        outputTail
+        outputTail,
+        followerNode: followerNodeOf(placementOf(row))
       })
       status = outcome.status
       failure = outcome.failure

@@ -14,6 +14,11 @@ export interface AttemptFacts {
   stopTimeoutMs: number
   lastCheckpointStep: number | null
   outputTail: string[]
+  /**
+   * This machine's torchrun node rank when it is not machine 0 of a run across machines (null
+   * otherwise): only machine 0's rank 0 writes events, so here the exit code is all there is.
+   */
+  followerNode?: number | null
 }
 
 /**
@@ -67,6 +72,18 @@ export function decideOutcome(facts: AttemptFacts): { status: RunStatus; failure
   }
   if (facts.exitCode === 0 && facts.finished && facts.finished.status !== 'failed') {
     return { status: facts.finished.status, failure: null }
+  }
+  if (typeof facts.followerNode === 'number' && !facts.finished && !facts.error) {
+    if (facts.exitCode === 0) return { status: 'completed', failure: null }
+    return {
+      status: 'failed',
+      failure: {
+        ...base,
+        kind: null,
+        message: `This machine's ranks (node ${facts.followerNode} of a run across machines) ended ${facts.signal ? `on ${signalName(facts.signal)}` : `with exit code ${facts.exitCode ?? 'unknown'}`}. Machine 0 holds the run's events, checkpoints and outputs; its run says which rank failed and why.`,
+        advice: ['The output below shows the last lines of this machine\'s ranks.', 'Resume on every machine with the same flags, machine 0 first.']
+      }
+    }
   }
   // Asked to stop, and the runtime says it stopped (it saved): a launcher's own exit status does
   // not change that. torchrun exits 1 after forwarding a SIGINT (a stop sent by pid from another

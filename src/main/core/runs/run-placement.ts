@@ -109,6 +109,11 @@ export function runtimeArgs(placement: RunPlacement, runDir: string, resume: boo
 }
 
 /** CUDA_VISIBLE_DEVICES for the run: its GPUs in nvidia-smi order (PCI_BUS_ID), none on the CPU. */
+/** This machine's node rank when it is not machine 0 of a run across machines; else null. */
+export function followerNodeOf(placement: RunPlacement): number | null {
+  return placement.nodes && placement.nodes.rank > 0 ? placement.nodes.rank : null
+}
+
 export function cudaVisibleDevicesOf(placement: RunPlacement): string {
   return placement.gpus.join(',')
 }

@@ -24,6 +24,15 @@ describe('decideOutcome', () => {
     expect(decideOutcome(facts({ exitCode: 1, finished: finished('stopped'), stopRequested: true, error: oom })).status).toBe('failed')
   })
 
+  it('on a machine other than machine 0 of a run across machines, where no events are written, goes by the exit code and points to machine 0', () => {
+    expect(decideOutcome(facts({ exitCode: 0, followerNode: 1 }))).toEqual({ status: 'completed', failure: null })
+    const failed = decideOutcome(facts({ exitCode: 1, followerNode: 2 }))
+    expect(failed.status).toBe('failed')
+    expect(failed.failure?.message).toBe("This machine's ranks (node 2 of a run across machines) ended with exit code 1. Machine 0 holds the run's events, checkpoints and outputs; its run says which rank failed and why.")
+    // Machine 0 (or a run on one machine) keeps needing the runtime's word.
+    expect(decideOutcome(facts({ exitCode: 0, followerNode: null })).status).toBe('failed')
+  })
+
   it("uses the runtime's error and advice for a failure it reported", () => {
     const outcome = decideOutcome(facts({ exitCode: 1, error: oom, finished: finished('failed') }))
     expect(outcome).toEqual({
