@@ -301,7 +301,10 @@ def _steps(request: VerifyRequest, backend, compute, batch: _Batch, measured: _M
             if compute.is_cuda:
                 torch.cuda.synchronize(compute.device)
             started = time.perf_counter()
-            loss, _ = _train_step(backend, compute, optimizer, scaler, trainable, [batch.fresh()], params.max_grad_norm)
+            step_batch = batch.fresh()
+            # One process, one micro batch that counts: the mean loss over its own target tokens.
+            loss, _ = _train_step(backend, compute, optimizer, scaler, trainable, [(step_batch, True)],
+                                  params.max_grad_norm, max(1, step_batch.n_targets))
             if compute.is_cuda:
                 torch.cuda.synchronize(compute.device)
             measured.step_seconds.append(time.perf_counter() - started)

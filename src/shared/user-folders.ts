@@ -73,7 +73,8 @@ export type OutsidePathUse = 'read from' | 'write into'
 /**
  * Whether LocalTune may `use` an absolute path (symlinks already resolved by the caller) without
  * asking: it lies in one of the user's folders, or it is read from a read-only folder (its
- * install folder). On Windows every drive other than the system drive counts as the user's; on
+ * install folder), and a write is never into a read-only folder (unless into LOCALTUNE_HOME there).
+ * On Windows every drive other than the system drive counts as the user's; on
  * the system drive only the named folders do (so C:\Windows and C:\Program Files do not).
  * Without `use` the stricter answer (writing) is given.
  */
@@ -84,7 +85,11 @@ export function isInsideUserFolders(absolutePath: string, facts: UserFolderFacts
     const systemDrive = (facts.systemDrive ?? 'C:').toUpperCase()
     if (/^[A-Z]:$/.test(drive) && drive !== systemDrive) return true
   }
-  if (use === 'read from' && isWithinFolders(absolutePath, facts.readOnlyFolders ?? [], facts.platform)) return true
+  const inReadOnly = isWithinFolders(absolutePath, facts.readOnlyFolders ?? [], facts.platform)
+  if (use === 'read from' && inReadOnly) return true
+  // A write into LocalTune's own folder asks even when that folder sits in one of the user's (a
+  // checkout in the home folder, a copy in /tmp); only LOCALTUNE_HOME inside it is the user's.
+  if (inReadOnly && !isWithinFolders(absolutePath, [facts.localtuneHome], facts.platform)) return false
   return isWithinFolders(absolutePath, userFolders(facts), facts.platform)
 }
 

@@ -60,4 +60,15 @@ describe("the user's folders", () => {
     expect(isInsideUserFolders('/opt/LocalTune/resources/app/../../../../etc/passwd', installed, 'read from')).toBe(false)
     expect(isInsideUserFolders('/opt/LocalTune/resources/application', installed, 'read from')).toBe(false)
   })
+
+  it('an install folder inside a user folder (a checkout in the home, a copy in /tmp) still asks before a write, except into LOCALTUNE_HOME there', () => {
+    const checkout = { ...linux, localtuneHome: '/home/me/src/localtune/.home', readOnlyFolders: ['/home/me/src/localtune'] }
+    expect(isInsideUserFolders('/home/me/src/localtune/resources/demo/sample-chat.csv', checkout, 'read from')).toBe(true)
+    expect(isInsideUserFolders('/home/me/src/localtune/resources/written', checkout, 'write into')).toBe(false)
+    expect(isInsideUserFolders('/home/me/src/localtune/.home/runs', checkout, 'write into')).toBe(true)
+    expect(isInsideUserFolders('/home/me/src/other/out', checkout, 'write into')).toBe(true)
+    const inTmp = { ...linux, readOnlyFolders: ['/tmp/lt-ci'] }
+    expect(isInsideUserFolders('/tmp/lt-ci/resources/written', inTmp, 'write into')).toBe(false)
+    expect(isInsideUserFolders('/tmp/elsewhere/out', inTmp, 'write into')).toBe(true)
+  })
 })
