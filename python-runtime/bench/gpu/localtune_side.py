@@ -91,8 +91,8 @@ def _recipe_on(device: str, factory):
     saved_backend, saved_compute = training_loop.create_backend, training_loop.choose_compute
     if factory is not None:
         training_loop.create_backend = factory
-    training_loop.choose_compute = lambda requested, prefer_cuda=True, full_weights="fp32": choose_compute(
-        requested, device == "cuda", full_weights)
+    training_loop.choose_compute = lambda requested, prefer_cuda=True, full_weights="fp32", cuda_index=0: choose_compute(
+        requested, device == "cuda", full_weights, cuda_index)
     try:
         yield
     finally:
