@@ -108,12 +108,12 @@ export function runtimeArgs(placement: RunPlacement, runDir: string, resume: boo
   return ['-m', 'torch.distributed.run', `--nproc-per-node=${placement.processesPerNode}`, ...rendezvous, '--max-restarts=0', ...train]
 }
 
-/** CUDA_VISIBLE_DEVICES for the run: its GPUs in nvidia-smi order (PCI_BUS_ID), none on the CPU. */
 /** This machine's node rank when it is not machine 0 of a run across machines; else null. */
 export function followerNodeOf(placement: RunPlacement): number | null {
   return placement.nodes && placement.nodes.rank > 0 ? placement.nodes.rank : null
 }
 
+/** CUDA_VISIBLE_DEVICES for the run: its GPUs in nvidia-smi order (PCI_BUS_ID), none on the CPU. */
 export function cudaVisibleDevicesOf(placement: RunPlacement): string {
   return placement.gpus.join(',')
 }
