@@ -10,7 +10,7 @@ import { OutputBatcher } from './output-batcher'
 import { OutputLog, outputLogFile, outputTailLines } from './output-log'
 import { decideOutcome } from './run-outcome'
 import { ownedBy } from './run-ownership'
-import { cudaVisibleDevicesOf, describePlacement, followerNodeOf, placementOf, runtimeArgs, worldSizeOf } from './run-placement'
+import { cudaVisibleDevicesOf, describePlacement, followerNodeOf, placementOf, runtimeArgs, worldSizeOf, type RunPlacement } from './run-placement'
 import type { RunRow, RunStore } from './run-store'
 import { runConfigOf } from './run-summary'
 import { RuntimeProcess, type RuntimeExit, type TerminalSize } from './runtime-process'
@@ -64,6 +64,8 @@ export class RunAttempt {
   private readonly batcher: OutputBatcher
   private stopRequested = false
   private forced = false
+  /** Where this attempt trains, read from its row at launch. */
+  private placement: RunPlacement | null = null
   /** Several ranks, started by torchrun (the pty's process is torchrun, not the runtime). */
   private viaTorchrun = false
   private stopTimer: NodeJS.Timeout | null = null
@@ -178,6 +180,7 @@ export class RunAttempt {
     }
     const resume = row.resume_requested === 1
     const placement = placementOf(row)
+    this.placement = placement
     const env = runtimeEnvironment(deps.env, deps.runtimeDir, {
       allowDownloads: runConfigOf(row)?.model.allow_downloads === true,
       // An empty list hides every GPU: a CPU run stays on the CPU even on a GPU machine.
@@ -297,7 +300,7 @@ export class RunAttempt {
         stopTimeoutMs: this.deps.stopTimeoutMs,
         lastCheckpointStep: checkpointSteps(row.run_dir).at(-1) ?? null,
         outputTail,
-        followerNode: followerNodeOf(placementOf(row))
+        followerNode: followerNodeOf(this.placement ?? placementOf(row))
       })
       status = outcome.status
       failure = outcome.failure

@@ -27,6 +27,8 @@ export function useTrainingEstimate(): EstimateView {
   const deviceKey = useDeviceKey()
   const gpuSet = useGpuSet()
 
+  // The GPUs a run may use: Auto's limit, and what the GPU choice counts for "all".
+  const gpuCount = choosableGpus(snapshot).length
   const currentKey = draft && model ? tokenStatsKey(draft, model) : null
   const tokenStats = tokenState.status === 'ready' && tokenState.forKey === currentKey ? tokenState.stats : null
 
@@ -39,15 +41,15 @@ export function useTrainingEstimate(): EstimateView {
       datasetMode: draft?.summary.mode ?? ('chat' as const),
       trainOnResponseOnly: draft?.summary.trainOnResponseOnly ?? true,
       // Auto may split a run over the machine's GPUs (torchrun ranks) when that is faster.
-      autoMaxRanks: Math.max(1, choosableGpus(snapshot).length)
+      autoMaxRanks: Math.max(1, gpuCount)
     }),
-    [entry, snapshot, tokenStats, draft]
+    [entry, snapshot, tokenStats, draft, gpuCount]
   )
   // Auto depends on the model, machine and data (and what a verification of them measured) only:
   // typing in Manual does not redo it. Auto trains on a GPU whenever the machine has one.
   const autoDeviceKind = snapshot ? (targetsFromSnapshot(snapshot).some((device) => device.kind === 'gpu') ? 'gpu' : 'cpu') : null
   const memoryScale = useMemoryScaleFor(autoBasisKey(entry, tokenStats, autoDeviceKind))
   const auto = useMemo(() => autoParametersFor(basis, memoryScale), [basis, memoryScale])
-  const ranks = gpuSetSize(gpuSet, choosableGpus(snapshot).length)
+  const ranks = gpuSetSize(gpuSet, gpuCount)
   return useMemo(() => deriveEstimateView({ ...basis, mode, manual, deviceKey, ranks }, { auto }), [basis, auto, mode, manual, deviceKey, ranks])
 }
