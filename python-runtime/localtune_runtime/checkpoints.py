@@ -8,7 +8,8 @@ With all of that restored, a resumed run takes the same steps, with the same los
 was never interrupted.
 
 Under torchrun (distributed.py) rank 0 writes the checkpoint: the weights and optimizer state are
-the same on every rank (DDP), the RNG states are not (each rank draws its own dropout masks), so
+the same on every rank (DDP), or gathered onto rank 0 from the ranks' shards (FSDP, sharding.py),
+so the files are the same in all three cases; the RNG states are not (each rank draws its own dropout masks), so
 rng_state.pt holds every rank's. The world size is recorded, because the data split depends on
 it: a checkpoint resumes only with the number of ranks that wrote it.
 
@@ -186,8 +187,12 @@ def load_checkpoint(path: Path, *, backend, optimizer, scaler, rank: int = 0, wo
     try:
         state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
         backend.load_weights(path)
-        optimizer.load_state_dict({"state": read_torch_tensors(path / OPTIMIZER_FILE)["state"],
-                                   "param_groups": state["optimizer_param_groups"]})
+        if hasattr(optimizer, "load_checkpoint_files"):
+            # A sharded run (sharding.py): rank 0 reads the file and hands each rank its shard.
+            optimizer.load_checkpoint_files(path / OPTIMIZER_FILE, state["optimizer_param_groups"])
+        else:
+            optimizer.load_state_dict({"state": read_torch_tensors(path / OPTIMIZER_FILE)["state"],
+                                       "param_groups": state["optimizer_param_groups"]})
         rng = read_torch_tensors(path / RNG_FILE)
         if world_size > 1:
             rng = rng["ranks"][rank]

@@ -8,8 +8,9 @@ Exit codes: 0 completed or stopped on request, 1 failed (an `error` event says w
 stop (a second Ctrl+C / SIGTERM).
 
 Under torchrun every rank runs this same recipe (distributed.py): each trains on its share of
-every global micro batch, DDP sums the gradients, and rank 0 alone writes the events, the
-terminal's progress, the checkpoints and the final outputs.
+every global micro batch, DDP sums the gradients (LoRA, QLoRA) or FSDP shards the model over the
+ranks (full finetuning of a Hugging Face model, sharding.py), and rank 0 alone writes the events,
+the terminal's progress, the checkpoints and the final outputs.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .model_card import TrainingOutcome, write_model_card
 from .precision import choose_compute, gpu_memory, peak_memory, process_peak_resident_bytes
 from .runtime_lock import lock_for_started_event
 from .schedule import get_lr
+from .sharding import ShardedModel, full_norm
 from .stop import StopRequest
 from .terminal import Terminal
 
@@ -140,6 +142,21 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
 
     # ---- 2. tokenizer --------------------------------------------------------------------------
     backend = create_backend(config, compute, warn)
+    # Full finetuning over several ranks shards the model (FSDP): each rank loads it on the CPU
+    # and keeps only its shard on its device. The tiny demo model is too small to need it.
+    sharded_run = dist.enabled and config.method == "full" and not backend.demo
+    if sharded_run:
+        if compute.precision == "fp16":
+            # GradScaler decides per rank whether a step overflowed; with each rank holding other
+            # shards of the gradients, the ranks could disagree and their weights drift apart.
+            raise RunFailure("unsupported_precision",
+                             f"Full finetuning on {dist.world_size} GPUs shards the model (FSDP), and LocalTune "
+                             "trains sharded models in bf16 or fp32, not fp16 (fp16 needs loss scaling that all "
+                             "ranks agree on).",
+                             ["Set precision to \"fp32\" (fp32 compute; more memory and time).",
+                              "Or use LoRA, which trains on several fp16 GPUs.",
+                              "Or train on one GPU."])
+        backend.loads_on_cpu = True
     if backend.demo:
         from .backends.tiny_demo import DEMO_NOTICE
         terminal.say(DEMO_NOTICE)
@@ -177,6 +194,10 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     model = backend.load_model()
     model.train()
     total_params, trainable_params = parameter_counts(model)
+    # Sharding replaces the parameters (with each rank's shards), so it comes before the
+    # optimizer is made from them.
+    sharded = (ShardedModel(model, lambda batch: _loss_sum(backend, batch), compute.device, dist.rank,
+                            dist.world_size, compute.dtype) if sharded_run else None)
     named_trainable = backend.named_trainable_parameters()
     trainable = [p for _, p in named_trainable]
     if dist.enabled:
@@ -185,7 +206,8 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
         torch.manual_seed(params.seed + dist.rank)
 
     # ---- 5. optimizer --------------------------------------------------------------------------
-    optimizer = _adamw(named_trainable, params.learning_rate, params.weight_decay, compute.is_cuda)
+    optimizer = _adamw(named_trainable, params.learning_rate, params.weight_decay,
+                       compute.is_cuda and sharded is None)
     scaler = compute.grad_scaler()
     schedule = {"name": params.scheduler, "learning_rate": params.learning_rate,
                 "warmup_steps": params.warmup_steps, "total_steps": total_steps}
@@ -197,7 +219,9 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
     # ---- 6. resume -----------------------------------------------------------------------------
     step, position, history, resumed_from = 0, DataPosition(), TrainHistory(), None
     if resume and latest is not None:
-        restored = load_checkpoint(latest, backend=backend, optimizer=optimizer, scaler=scaler,
+        # A sharded run's rank 0 reads the full weights and optimizer state and hands each rank its shard.
+        restore = sharded.restorer(optimizer) if sharded else None
+        restored = load_checkpoint(latest, backend=restore or backend, optimizer=restore or optimizer, scaler=scaler,
                                    rank=dist.rank, world_size=dist.world_size)
         step, position, history, resumed_from = restored.step, restored.position, restored.history, restored.step
         where.completed = step
@@ -206,14 +230,16 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                  "the resumed run continues but will not match an uninterrupted one.")
         terminal.say(f"Resumed from {CHECKPOINTS_DIR}/{latest.name} (step {step}, epoch {position.epoch})")
     # After the resume, so that the weights DDP broadcasts from rank 0 are the restored ones.
-    ddp = dist.wrap_for_gradients(model, lambda batch: _loss_sum(backend, batch))
+    ddp = sharded or dist.wrap_for_gradients(model, lambda batch: _loss_sum(backend, batch))
+    parallelism = None if not dist.enabled else "fsdp" if sharded else "ddp"
     # The lock (what `setup-runtime` installed, every exact version) makes a run reproducible
     # from its events alone; None for a Python the set-up did not make.
     events.emit("started", versions=backend.library_versions(), runtime_lock=lock_for_started_event(),
                 device=compute.device_label,
                 precision=compute.precision, method=config.method, mode=config.mode,
                 config=config.to_dict()["params"], total_steps=total_steps, resumed_from_step=resumed_from,
-                world_size=dist.world_size, effective_batch_size=params.effective_batch_size * dist.world_size,
+                world_size=dist.world_size, parallelism=parallelism,
+                effective_batch_size=params.effective_batch_size * dist.world_size,
                 model={"id": config.model.id, "total_parameters": total_params,
                        "trainable_parameters": trainable_params},
                 data={"train_examples": train_summary.examples,
@@ -221,23 +247,27 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
                       "truncated_examples": train_summary.truncated, "skipped_examples": train_summary.skipped})
     terminal.say(f"Training {trainable_params:,} of {total_params:,} parameters"
                  + (f" on {dist.world_size} processes" if dist.enabled else "")
+                 + (f" (FSDP: each holds 1/{dist.world_size} of the weights, gradients and optimizer state; "
+                    f"{sharded.units} blocks gathered one at a time)" if sharded else "")
                  + (" [DEMO MODEL]" if backend.demo else ""))
 
     # ---- 7. the loop ---------------------------------------------------------------------------
     def evaluate_now() -> None:
         eval_loss = _evaluate(backend, compute, valid_set, params.micro_batch_size, tokenizer.pad_id, params.packing,
-                              dist)
+                              dist, sharded)
         history.last_eval_loss, history.last_eval_step = eval_loss, step
         events.emit("eval", step=step, eval_loss=eval_loss, eval_examples=valid_summary.examples)
         terminal.say(f"step {step}: eval loss {eval_loss:.4f} ({valid_summary.examples} examples)")
 
     def checkpoint_now() -> None:
-        # Every rank takes part (its RNG state goes into the checkpoint); rank 0 writes it.
+        # Every rank takes part (its RNG state, and its shards of a sharded model, go into the
+        # checkpoint); rank 0 writes it.
+        gathered = sharded.gather(optimizer) if sharded else None
         rank_rng = dist.gather_objects(rng_states()) if dist.enabled else None
         if not dist.is_main:
             return
-        path = save_checkpoint(checkpoints_dir, step=step, total_steps=total_steps, backend=backend,
-                               optimizer=optimizer, scaler=scaler, position=position, history=history,
+        path = save_checkpoint(checkpoints_dir, step=step, total_steps=total_steps, backend=gathered or backend,
+                               optimizer=gathered or optimizer, scaler=scaler, position=position, history=history,
                                schedule=schedule, fingerprint=fingerprint, keep=params.keep_checkpoints,
                                rank_rng=rank_rng)
         relative = path.relative_to(run_dir).as_posix()
@@ -296,6 +326,8 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
             checkpoint_now()
     if valid_set and step > 0 and history.last_eval_step != step:
         evaluate_now()
+    # A sharded model's full weights are gathered onto rank 0 (every rank takes part).
+    final_weights = sharded.full_weights() if sharded and step > 0 else None
     if not dist.is_main:
         return 0  # the final outputs are rank 0's to write
     outputs, final_dir = None, run_dir / FINAL_DIR
@@ -306,7 +338,8 @@ def _train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal, e
         if final_dir.exists():
             shutil.rmtree(final_dir)
         final_dir.mkdir()
-        outputs = backend.save_final(final_dir, run_dir, config.merge, warn)
+        outputs = backend.save_final(final_dir, run_dir, config.merge, warn, **(
+            {"full_weights": final_weights} if final_weights is not None else {}))
         outcome = TrainingOutcome(status, step, total_steps, history.final_train_loss, history.last_eval_loss,
                                   total_params, trainable_params, compute.precision, compute.device_label, backend.demo)
         write_model_card(final_dir, config, train_summary, valid_summary, outputs, outcome)
@@ -415,7 +448,8 @@ def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Pa
 
     Each micro batch's summed loss is divided by the target tokens of the whole (global) step, so
     the gradient equals that of one big batch however the step is split into micro batches and
-    ranks. Under DDP the gradients are summed over ranks once, on the last micro batch.
+    ranks. Under DDP (or FSDP: `ddp` is then the sharded model) the gradients are summed over
+    ranks once, on the last micro batch.
     """
     step_loss = 0.0
     for number, (batch, counts) in enumerate(batches):
@@ -439,24 +473,34 @@ def _train_step(backend, compute, optimizer, scaler, trainable: List[torch.nn.Pa
     else:
         optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-    return step_loss, float(grad_norm)
+    return step_loss, full_norm(grad_norm)
 
 
 def _evaluate(backend, compute, sequences, batch_size: int, pad_id: int, packed: bool,
-              dist: Optional[Distributed] = None) -> float:
+              dist: Optional[Distributed] = None, sharded: Optional[ShardedModel] = None) -> float:
     """Mean loss per target token over `sequences`; under torchrun each rank takes every
-    world_size-th batch and the sums are added up."""
+    world_size-th batch and the sums are added up. A sharded model's forward is a collective, so
+    there every rank runs as many forwards as the rank with the most batches (a rank without a
+    batch of its own runs the first one again and does not count it)."""
     dist = dist or Distributed()
     backend.model.eval()
     loss_sum, targets = 0.0, 0
+    starts = list(range(0, len(sequences), batch_size))
+    rounds = -(-len(starts) // dist.world_size)
     with torch.no_grad():
-        for number, start in enumerate(range(0, len(sequences), batch_size)):
+        for number in range(rounds * dist.world_size):
             if number % dist.world_size != dist.rank:
                 continue
+            counts = number < len(starts)
+            if not counts and sharded is None:
+                break
+            start = starts[number] if counts else 0
             batch = collate(sequences[start:start + batch_size], pad_id, packed).to(compute.device)
             with compute.autocast():
-                loss_sum += float(_loss_sum(backend, batch))
-            targets += batch.n_targets
+                loss = float(sharded(batch) if sharded is not None else _loss_sum(backend, batch))
+            if counts:
+                loss_sum += loss
+                targets += batch.n_targets
     backend.model.train()
     if dist.enabled:
         loss_sum, targets = dist.sum([loss_sum, targets])

@@ -1,8 +1,10 @@
 """Training as 2 torchrun ranks on the CPU (gloo), launched the way the app launches it.
 
 - Two ranks with micro batch b take the same steps over the same examples as one process with
-  micro batch 2b: their losses agree within float rounding, for LoRA and full finetuning of a
-  tiny random model of a real architecture (model_factory). The largest difference is printed.
+  micro batch 2b: their losses agree within float rounding, for LoRA (DDP) and full finetuning
+  (FSDP: the model sharded over the ranks) of a tiny random model of a real architecture
+  (model_factory). The largest difference is printed. The sharded run's final model equals the
+  single process's, and its stop and resume continue exactly; pure bf16 weights shard too.
 - Stop after a step, a refused resume with another world size, a rank that fails with a message,
   rank 1 and then rank 0 killed with SIGKILL, and the resumes after each: the run ends with the
   losses of an uninterrupted 2-rank run (the tiny demo model, whose imports are torch only, keeps these fast).
@@ -125,6 +127,7 @@ def test_two_ranks_train_like_one_process_with_twice_the_micro_batch(tmp_path, s
     assert both.stderr.count("Loading the tokenizer") == 1, both.stderr[-3000:]
     started = of_type(events, "started")[0]
     assert started["world_size"] == 2 and started["effective_batch_size"] == 2 * 2 * 2
+    assert started["parallelism"] == ("fsdp" if method == "full" else "ddp")
     assert of_type(read_events(single), "started")[0]["world_size"] == 1
     for progress in of_type(events, "progress"):
         assert len(progress["rank_peak_bytes"]) == 2 and all(b > 0 for b in progress["rank_peak_bytes"])
@@ -145,6 +148,55 @@ def test_two_ranks_train_like_one_process_with_twice_the_micro_batch(tmp_path, s
     assert eval_difference < 1e-4
     # The runs really trained: the loss moved.
     assert abs(got[STEPS] - got[1]) > 0.05
+    if method == "full":
+        _check_sharded_run(tmp_path, model, ranks, single, got)
+
+
+def test_pure_bf16_weights_shard_and_train_like_one_process(tmp_path, smollm2, monkeypatch):
+    """FSDP's mixed-precision path: bf16 units gathered and their gradients reduced in fp32. bf16
+    rounds to 3 significant digits, so the ranks agree with one process to about 1e-2."""
+    model = {"id": "local/smollm2-tiny", "path": str(smollm2)}
+    runs = {name: make_run(tmp_path / name, method="full", model=model, train=TRAIN,
+                           params=_params(micro_batch_size=size, full_weights="bf16", max_steps=4))
+            for name, size in (("single", 4), ("ranks", 2))}
+    assert train_alone(runs["single"], monkeypatch) == 0, read_events(runs["single"])[-2:]
+    both = torchrun(runs["ranks"])
+    assert both.returncode == 0, both.stderr[-4000:]
+    started = of_type(read_events(runs["ranks"]), "started")[0]
+    assert started["parallelism"] == "fsdp" and started["precision"] == "bf16"
+    difference = _max_difference(_losses(read_events(runs["single"])), _losses(read_events(runs["ranks"])))
+    print(f"\nfull, pure bf16 (FSDP): max |loss difference| vs 1 process {difference:.3g}")
+    assert difference < 2e-2
+
+
+def _check_sharded_run(tmp_path: Path, model: dict, ranks: Path, single: Path, losses: dict) -> None:
+    """Full finetuning over ranks shards the model (FSDP): the final model gathered from the shards
+    is the one the single process trained, it loads with transformers, and a stop and resume
+    across the sharded checkpoint continues with the uninterrupted run's losses."""
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM
+
+    assert of_type(read_events(ranks), "started")[0]["parallelism"] == "fsdp"
+    final, alone = load_file(str(ranks / "final" / "model.safetensors")), load_file(str(single / "final" / "model.safetensors"))
+    assert sorted(final) == sorted(alone)
+    weight_difference = max(float((final[name] - alone[name]).abs().max()) for name in final)
+    print(f"full (FSDP): max |final weight difference| vs 1 process {weight_difference:.3g}")
+    assert weight_difference < 1e-4
+    loaded = AutoModelForCausalLM.from_pretrained(str(ranks / "final"))
+    assert float((loaded.state_dict()["model.embed_tokens.weight"] - final["model.embed_tokens.weight"]).abs().max()) == 0
+
+    resumed = make_run(tmp_path / "resumed", method="full", model=model, train=TRAIN, valid=VALID,
+                       params=_params(micro_batch_size=2))
+    stopped = torchrun(resumed, env=_env(LOCALTUNE_STOP_AFTER_STEP="3"))
+    assert stopped.returncode == 0, stopped.stderr[-3000:]
+    assert (resumed / "checkpoints" / "step-3" / "model.safetensors").is_file()
+    again = torchrun(resumed, "--resume")
+    assert again.returncode == 0, again.stderr[-3000:]
+    events = read_events(resumed)
+    assert [s["resumed_from_step"] for s in of_type(events, "started")] == [None, 3]
+    resume_difference = _max_difference(losses, _losses(events))
+    print(f"full (FSDP): stop at step 3 and resume vs uninterrupted: max |loss difference| {resume_difference:.3g}")
+    assert resume_difference < 1e-6
 
 
 def test_stop_failures_and_resumes_end_like_an_uninterrupted_run(tmp_path, monkeypatch):

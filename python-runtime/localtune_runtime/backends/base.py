@@ -62,7 +62,10 @@ class TrainingBackend(Protocol):
 
     def load_weights(self, folder) -> None: ...
 
-    def save_final(self, folder, run_dir, merge: bool, warn: Warn) -> FinalOutputs: ...
+    def save_final(self, folder, run_dir, merge: bool, warn: Warn,
+                   full_weights: Optional[Dict[str, torch.Tensor]] = None) -> FinalOutputs:
+        """The final model into `folder`; `full_weights`: a sharded run's weights, gathered on
+        rank 0 (the model's own parameters are then only this rank's shards)."""
 
     def library_versions(self) -> Dict[str, Optional[str]]: ...
 

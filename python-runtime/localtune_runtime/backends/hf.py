@@ -199,6 +199,9 @@ class HFBackend:
         self.hf_tokenizer = None
         self.tokenizer: Optional[HFTokenizer] = None
         self.model = None
+        # A sharded run (sharding.py) loads the whole model on the CPU; each rank then moves only
+        # its shards to its GPU.
+        self.loads_on_cpu = False
 
     def load_tokenizer(self) -> HFTokenizer:
         folder = check_model_folder(self.spec)
@@ -240,7 +243,7 @@ class HFBackend:
             # fp32 master weights (autocast computes in bf16/fp16), or pure bf16 weights whose
             # AdamW state is then bf16 too (torch makes the state in the parameter's dtype).
             kwargs["dtype"] = torch.bfloat16 if self.params.full_weights == "bf16" else torch.float32
-            kwargs["device_map"] = {"": self.device}
+            kwargs["device_map"] = {"": torch.device("cpu") if self.loads_on_cpu else self.device}
         # device_map: transformers reads each tensor from the checkpoint, converts it to the training
         # dtype and puts it on the training device one at a time, so the host never holds a whole
         # converted copy (a 7B full finetune used to build its 28 GB of fp32 weights in RAM first).
@@ -335,10 +338,14 @@ class HFBackend:
             raise RunFailure("model_files", f"The checkpoint adapter in {folder} does not fit this model "
                              f"(unexpected weights such as {unexpected[0]}).", ["Start the run again without --resume."])
 
-    def save_final(self, folder: Path, run_dir: Path, merge: bool, warn: Warn) -> FinalOutputs:
+    def save_final(self, folder: Path, run_dir: Path, merge: bool, warn: Warn,
+                   full_weights: Optional[Dict[str, torch.Tensor]] = None) -> FinalOutputs:
         folder = Path(folder)
         relative = folder.relative_to(run_dir).as_posix()
-        self.model.save_pretrained(str(folder))
+        if full_weights is not None:
+            self._save_gathered(folder, full_weights)
+        else:
+            self.model.save_pretrained(str(folder))
         self.hf_tokenizer.save_pretrained(str(folder))
         outputs = FinalOutputs()
         base = self.spec.path or self.spec.id
@@ -369,6 +376,18 @@ class HFBackend:
                 warn("merge", f"Merging the adapter into the base model failed ({_first_line(error)}); "
                      f"the adapter in {relative}/ is complete and loads on its own.")
         return outputs
+
+    def _save_gathered(self, folder: Path, weights: Dict[str, torch.Tensor]) -> None:
+        """A sharded run's final model, in the layout save_pretrained writes (config.json,
+        generation_config.json, model.safetensors or shards of at most 5 GB with their index):
+        save_pretrained itself reads the model's parameters, which here are only this rank's
+        shards, so the gathered weights are written by huggingface_hub's own writer."""
+        from huggingface_hub import save_torch_state_dict
+
+        self.model.config.save_pretrained(str(folder))
+        if getattr(self.model, "generation_config", None) is not None:
+            self.model.generation_config.save_pretrained(str(folder))
+        save_torch_state_dict(weights, str(folder), max_shard_size="5GB")
 
     def _save_merged(self, folder: Path) -> None:
         """Reload the base unquantized on the CPU (a 4-bit base cannot take a merge exactly) and

@@ -164,7 +164,7 @@ export function estimateTime(input: TimeInput): TimeEstimate {
   const { model, params } = input
   const ranks = normaliseRanks(input.ranks)
   const nodes = Math.min(ranks, normaliseRanks(input.nodes))
-  const parallelism = input.parallelism ?? defaultParallelism(params.method)
+  const parallelism = input.parallelism ?? defaultParallelism(params.method, model.isTinyDemo)
   const perEpoch = tokensPerEpoch(input.tokenStats, params.max_length, params.micro_batch_size, params.packing)
   const examples = input.tokenStats.counts.length
   const rowsPerEpoch = params.packing ? Math.ceil(perEpoch / params.max_length) : examples

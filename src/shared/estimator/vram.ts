@@ -90,18 +90,17 @@ export interface VramInput {
  * - "fsdp": FullyShardedDataParallel (FULL_SHARD): parameters, gradients and optimizer state are
  *   split into 1/N per rank; each wrapped unit (a decoder layer; the root unit with the
  *   embeddings, final norm and lm_head) is gathered whole only while it computes, in the compute
- *   dtype (FSDP MixedPrecision param_dtype), and its gradient is reduce-scattered back to shards
- *   (LocalTune's full finetuning).
+ *   dtype (FSDP2 MixedPrecisionPolicy param_dtype), and its gradient is reduce-scattered back to
+ *   shards (LocalTune's full finetuning of Hugging Face models).
  */
 export type Parallelism = 'ddp' | 'fsdp'
 
 /**
- * What LocalTune's runtime uses on several ranks: DDP for every method (python-runtime/README.md
- * says why FSDP is not used yet). FSDP estimates exist for the published rows measured with it.
+ * What LocalTune's runtime uses on several ranks (python-runtime/localtune_runtime/sharding.py):
+ * FSDP for full finetuning of a Hugging Face model, DDP for LoRA, QLoRA and the tiny demo model.
  */
-export function defaultParallelism(method: EstimateParams['method']): Parallelism {
-  void method
-  return 'ddp'
+export function defaultParallelism(method: EstimateParams['method'], isTinyDemo = false): Parallelism {
+  return method === 'full' && !isTinyDemo ? 'fsdp' : 'ddp'
 }
 
 /** A rank count the estimator can use: a whole number ≥ 1 (anything else counts as one rank). */
@@ -180,7 +179,7 @@ export function estimateVram(input: VramInput): VramEstimate {
   const lmHeadParams = model.vocabSize * model.hiddenSize
   const L = model.numLayers
   const ranks = normaliseRanks(input.ranks)
-  const parallelism: Parallelism | null = ranks > 1 ? (input.parallelism ?? defaultParallelism(method)) : null
+  const parallelism: Parallelism | null = ranks > 1 ? (input.parallelism ?? defaultParallelism(method, input.model.isTinyDemo)) : null
   const fsdp = parallelism === 'fsdp'
   // FSDP keeps 1/N of every parameter, gradient and optimizer state on each rank.
   const shard = fsdp ? 1 / ranks : 1

@@ -91,6 +91,12 @@ export const startedEventSchema = z.strictObject({
    * Absent in events written before distributed training.
    */
   world_size: positiveCount.optional(),
+  /**
+   * How the ranks share the model: "ddp" (each holds all of it; LoRA, QLoRA and the demo model)
+   * or "fsdp" (each holds 1/world_size of the weights, gradients and optimizer state; full
+   * finetuning of a Hugging Face model); null for a single process. Absent in older events.
+   */
+  parallelism: z.enum(['ddp', 'fsdp']).nullable().optional(),
   /** Sequences per optimizer step: micro_batch_size × gradient_accumulation_steps × world_size. Absent in older events. */
   effective_batch_size: positiveCount.optional(),
   model: z.strictObject({ id: z.string().min(1), total_parameters: count, trainable_parameters: count }),

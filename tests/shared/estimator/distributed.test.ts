@@ -35,13 +35,15 @@ describe('ranks: the input field and its default', () => {
     expect(vram(lora).parallelism).toBeNull()
   })
 
-  it("LocalTune's runtime splits every method with DDP (it does not shard yet); FSDP is estimated only when asked for", () => {
+  it("follows LocalTune's runtime: FSDP for full finetuning of a Hugging Face model, DDP for LoRA, QLoRA and the demo model", () => {
     expect(defaultParallelism('lora')).toBe('ddp')
     expect(defaultParallelism('qlora')).toBe('ddp')
-    expect(defaultParallelism('full')).toBe('ddp')
+    expect(defaultParallelism('full')).toBe('fsdp')
+    expect(defaultParallelism('full', true)).toBe('ddp')
     expect(vram(lora, 2).parallelism).toBe('ddp')
-    expect(vram(full, 2).parallelism).toBe('ddp')
-    expect(vram(full, 2, 'fsdp').parallelism).toBe('fsdp')
+    expect(vram(full, 2).parallelism).toBe('fsdp')
+    expect(vram(full, 2, 'ddp').parallelism).toBe('ddp')
+    expect(vram(full, 1).parallelism).toBeNull()
   })
 })
 
@@ -82,13 +84,14 @@ describe('per-GPU memory with several ranks', () => {
     expect(term(eight, 'activations')).toBe(term(four, 'activations'))
   })
 
-  it('a 7B full finetuning that cannot fit one 80 GB GPU fits sharded over 4 of them, and not replicated (what the runtime does today)', () => {
+  it('a 7B full finetuning that cannot fit one 80 GB GPU fits sharded over 4 of them (what the runtime does), and would not replicated', () => {
     const devices = [namedGpuTarget('A100 80GB', null)]
     const single = estimateTraining({ model: llama7b, params: full, devices })
-    const sharded = estimateTraining({ model: llama7b, params: full, devices, ranks: 4, parallelism: 'fsdp' })
-    const replicated = estimateTraining({ model: llama7b, params: full, devices, ranks: 4 })
+    const sharded = estimateTraining({ model: llama7b, params: full, devices, ranks: 4 })
+    const replicated = estimateTraining({ model: llama7b, params: full, devices, ranks: 4, parallelism: 'ddp' })
     expect(single.devices[0]?.fit.verdict).toBe('does-not-fit')
     expect(sharded.devices[0]?.fit.verdict).toBe('fits')
+    expect(sharded.devices[0]?.vram.parallelism).toBe('fsdp')
     expect(sharded.devices[0]?.vram.ranks).toBe(4)
     expect(replicated.devices[0]?.fit.verdict).toBe('does-not-fit')
   })

@@ -50,7 +50,7 @@ export function GpuSetChoice({ snapshot, view }: { snapshot: HardwareSnapshot | 
       {view && !onCpu && ranks > 1 && (
         <p className="small" data-testid="gpu-set-batch">
           {ranks} ranks (torchrun, one per GPU); the run waits until all of them are free. Effective batch {effectiveBatch(view.params, ranks)} = micro batch {view.params.micro_batch_size} × accumulation{' '}
-          {view.params.gradient_accumulation_steps} × {ranks}. The estimate above is per GPU (each holds the whole model) and its time is for all {ranks} together.
+          {view.params.gradient_accumulation_steps} × {ranks}. The estimate above is per GPU ({view.chosen.vram.parallelism === 'fsdp' ? `FSDP: each holds 1/${ranks} of the weights, gradients and optimizer state` : 'DDP: each holds the whole model'}) and its time is for all {ranks} together.
         </p>
       )}
       {Array.isArray(gpuSet) && picked.length === 0 && <p className="small error-text">Tick at least one GPU; with none ticked the run trains on the estimate’s device.</p>}
