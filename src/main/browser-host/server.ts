@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex, Readable } from 'node:stream'
 import { pipeline } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { rendererContentSecurityPolicy, type ContractErrorPayload } from '../../shared/contract'
+import { pageWithStyleNonce, rendererContentSecurityPolicy, type ContractErrorPayload } from '../../shared/contract'
 import type { Core } from '../core/create-core'
 import { dispatchContractCall } from '../core/contract-dispatch'
 import { checkUploadFits, defaultMaxUploadBytes, saveUpload as saveUploadToHome } from '../core/datasets/upload'
@@ -51,7 +52,8 @@ const securityHeaders = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': rendererContentSecurityPolicy,
+  // The page itself (index.html) gets a policy with its own style nonce instead (sendAppPage).
+  'Content-Security-Policy': rendererContentSecurityPolicy(),
   'Cross-Origin-Resource-Policy': 'same-origin',
   'X-Frame-Options': 'DENY'
 }
@@ -78,6 +80,21 @@ function escapeHtml(text: string): string {
 /** A page a person opening a link sees instead of raw JSON. */
 function sendPage(response: ServerResponse, status: number, message: string): void {
   send(response, status, `<!doctype html><meta charset="utf-8"><title>LocalTune</title><p>${escapeHtml(message)}</p>\n`, { contentType: 'text/html; charset=utf-8' })
+}
+
+/**
+ * index.html with a style nonce fresh for this response, in the page and in its CSP header
+ * (security.ts): only <style> elements the app stamps with it apply, never a style injected as markup.
+ */
+async function sendAppPage(response: ServerResponse, file: string, contentType: string, head: boolean): Promise<void> {
+  const page = pageWithStyleNonce(await fs.promises.readFile(file, 'utf8'), randomBytes(16).toString('base64'))
+  response.writeHead(200, {
+    ...securityHeaders,
+    'Content-Security-Policy': page.contentSecurityPolicy,
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(page.html)
+  })
+  response.end(head ? undefined : page.html)
 }
 
 /** Refuses an upgrade on the raw socket (no WebSocket exists yet) and closes it. */
@@ -192,13 +209,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         send(response, 404, 'Not found', { contentType: 'text/plain; charset=utf-8' })
         return
       }
+      if (resolved.file.endsWith('.html')) return sendAppPage(response, resolved.file, resolved.contentType, method === 'HEAD')
       const stream = fs.createReadStream(resolved.file)
       await new Promise<void>((resolve, reject) => {
         stream.once('open', () => {
           response.writeHead(200, {
             ...securityHeaders,
             'Content-Type': resolved.contentType,
-            'Cache-Control': resolved.file.endsWith('.html') ? 'no-store' : 'max-age=3600'
+            'Cache-Control': 'max-age=3600'
           })
           if (method === 'HEAD') {
             stream.destroy()

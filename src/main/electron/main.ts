@@ -1,8 +1,10 @@
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { appIndexUrl, appScheme, isAppUrl as isAppPage, resolveAppRequest } from './app-protocol'
-import { channelNames, rendererContentSecurityPolicy } from '../../shared/contract'
+import { channelNames, devServerContentSecurityPolicy, pageWithStyleNonce, rendererContentSecurityPolicy } from '../../shared/contract'
 import { dispatchContractCall } from '../core/contract-dispatch'
 import { findAppRoot } from '../core/app-root'
 import { createCore } from '../core/create-core'
@@ -53,14 +55,24 @@ void app.whenReady().then(() => {
     }
   })
   const trustedWindows = new Set<number>()
-  lockDownSession(session.defaultSession, rendererContentSecurityPolicy)
+  // app://localtune sets its own policy per response (below); every other response (only the dev
+  // server's, in development) gets one from the session.
+  lockDownSession(session.defaultSession, devServerUrl ? devServerContentSecurityPolicy : rendererContentSecurityPolicy(), (url) => isAppPage(url))
   protocol.handle(appScheme, async (request) => {
     const answer = resolveAppRequest(rendererDir, request.url)
     if (answer.status !== 200) return new Response(answer.message, { status: answer.status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+    if (answer.file.endsWith('.html')) {
+      // index.html: a style nonce fresh for this response, in the page and in its policy (security.ts).
+      const page = pageWithStyleNonce(await fs.promises.readFile(answer.file, 'utf8'), randomBytes(16).toString('base64'))
+      return new Response(page.html, {
+        status: 200,
+        headers: { 'Content-Type': answer.contentType, 'Content-Security-Policy': page.contentSecurityPolicy, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }
+      })
+    }
     const file = await net.fetch(pathToFileURL(answer.file).href)
     return new Response(file.body, {
       status: 200,
-      headers: { 'Content-Type': answer.contentType, 'Content-Security-Policy': rendererContentSecurityPolicy, 'X-Content-Type-Options': 'nosniff' }
+      headers: { 'Content-Type': answer.contentType, 'Content-Security-Policy': rendererContentSecurityPolicy(), 'X-Content-Type-Options': 'nosniff' }
     })
   })
 

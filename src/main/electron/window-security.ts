@@ -23,10 +23,23 @@ export function lockDownWindow(window: BrowserWindow, isAppUrl: (url: string) =>
   window.webContents.on('will-attach-webview', (event) => event.preventDefault())
 }
 
-export function lockDownSession(session: Session, contentSecurityPolicy: string): void {
+/**
+ * No permissions, and a CSP on every response. Responses for which `setsOwnPolicy(url)` holds keep
+ * the policy their handler gave them: app://localtune serves index.html with a policy that admits
+ * that response's own style nonce, which one session-wide policy could not know. Every other
+ * response gets `contentSecurityPolicy` in place of whatever it brought.
+ */
+export function lockDownSession(session: Session, contentSecurityPolicy: string, setsOwnPolicy: (url: string) => boolean): void {
   session.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false))
   session.setPermissionCheckHandler(() => false)
   session.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } })
+    if (setsOwnPolicy(details.url)) return callback({})
+    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, contentSecurityPolicy) })
   })
+}
+
+/** `headers` with `contentSecurityPolicy` as their only CSP (header names are case-insensitive: any spelling goes). */
+export function withContentSecurityPolicy(headers: Record<string, string[]> | undefined, contentSecurityPolicy: string): Record<string, string[]> {
+  const kept = Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-security-policy')
+  return { ...Object.fromEntries(kept), 'Content-Security-Policy': [contentSecurityPolicy] }
 }

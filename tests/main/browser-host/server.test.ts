@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startBrowserHost, type BrowserHost } from '../../../src/main/browser-host/server'
 import { createCore, type Core } from '../../../src/main/core/create-core'
+import { styleNoncePlaceholder } from '../../../src/shared/contract'
 import { makeTempHome } from '../../helpers/temp-home'
 
 describe('browser host', () => {
@@ -16,7 +17,9 @@ describe('browser host', () => {
     cleanup = temp.cleanup
     const rendererDir = path.join(temp.home, 'renderer')
     fs.mkdirSync(rendererDir)
-    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>LocalTune</title>')
+    fs.writeFileSync(path.join(rendererDir, 'index.html'), `<!doctype html><head>${styleNoncePlaceholder}<title>LocalTune</title></head>`)
+    fs.mkdirSync(path.join(rendererDir, 'assets'))
+    fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'export {}')
     core = createCore({ home: temp.home, env: { ...process.env, LOCALTUNE_HOME: temp.home, PATH: '' } })
     host = await startBrowserHost({ core, rendererDir })
   })
@@ -48,6 +51,32 @@ describe('browser host', () => {
     expect(page.status).toBe(200)
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(await page.text()).toContain('LocalTune')
+  })
+
+  it('serves the page with a style nonce fresh for each load, the same in its CSP header and in the page', async () => {
+    const headers = { Authorization: `Bearer ${host.token}` }
+    const loads = await Promise.all(['/', '/', '/train'].map((pathname) => fetch(`${host.origin}${pathname}`, { headers })))
+    const nonces = await Promise.all(
+      loads.map(async (load) => {
+        expect(load.status).toBe(200)
+        const policy = load.headers.get('content-security-policy') ?? ''
+        expect(policy).not.toContain('unsafe-inline')
+        const inHeader = /style-src 'self' 'nonce-([^']+)'/.exec(policy)?.[1]
+        const inPage = /<meta property="csp-nonce" nonce="([^"]+)" \/>/.exec(await load.text())?.[1]
+        expect(inHeader).toMatch(/^[A-Za-z0-9+/]{22}==$/)
+        expect(inPage).toBe(inHeader)
+        expect(load.headers.get('cache-control')).toBe('no-store')
+        return inHeader
+      })
+    )
+    expect(new Set(nonces).size).toBe(3)
+    const head = await fetch(`${host.origin}/`, { method: 'HEAD', headers })
+    expect(head.headers.get('content-security-policy')).toMatch(/style-src 'self' 'nonce-[A-Za-z0-9+/]{22}=='/)
+    expect(head.headers.get('content-security-policy')).not.toContain(nonces[0])
+    // Everything else gets the policy without a nonce: no inline style at all.
+    const script = await fetch(`${host.origin}/assets/app.js`, { headers })
+    expect(script.status).toBe(200)
+    expect(script.headers.get('content-security-policy')).toContain("style-src 'self';")
   })
 
   it('rejects a payload that breaks the schema with a clear error', async () => {

@@ -4,6 +4,7 @@ import { FitAddon } from '@xterm/addon-fit'
 import '@xterm/xterm/css/xterm.css'
 import type { EventPayloadOf } from '../../../shared/contract'
 import { invoke, onEventsReconnected, subscribe } from '../../api/client'
+import { pageStyleNonce, withStyleNonce } from './styled-by-nonce'
 import { outputAfterTail } from './terminal-overlap'
 
 const themeQuery = '(prefers-color-scheme: dark)'
@@ -28,7 +29,8 @@ export function RunTerminal({ runId }: { runId: string }) {
     const terminal = new Terminal({ disableStdin: true, cursorBlink: false, scrollback: 5000, fontSize: 12, theme: terminalTheme(), convertEol: false })
     const fit = new FitAddon()
     terminal.loadAddon(fit)
-    terminal.open(element)
+    // xterm makes its <style> elements here: they get the page's CSP nonce (styled-by-nonce.ts).
+    withStyleNonce(element.ownerDocument, pageStyleNonce(element.ownerDocument), () => terminal.open(element))
     let disposed = false
     let tailShown = false
     let pending = ''
