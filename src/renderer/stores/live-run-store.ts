@@ -1,6 +1,7 @@
 import { create } from 'zustand'
 import type { RunDetail, RunSummary } from '../../shared/contract'
 import type { CheckpointEvent, EvalEvent, ProgressEvent, StartedEvent } from '../../shared/run-events'
+import { progressFromEvent } from '../features/train/progress-figures'
 
 /** The latest figures of the run, from its newest progress event (or its last stored point after a reload). */
 export interface LiveProgress {
@@ -14,6 +15,12 @@ export interface LiveProgress {
   /** CUDA memory of the runtime now and its peak; null on the CPU (not measured there). */
   gpuAllocatedBytes: number | null
   gpuPeakBytes: number | null
+  /**
+   * Several processes: each rank's peak memory so far, in rank order (its GPU's peak allocation,
+   * or its process's peak resident memory on the CPU; null where not reported). Null or absent
+   * for a single process, and for a point read back from the stored metrics (not stored there).
+   */
+  rankPeakBytes?: Array<number | null> | null
   /** Unix seconds of the point. */
   time: number
 }
@@ -109,21 +116,7 @@ const useLiveRunStore = create<LiveRunState>()((set) => ({
     set((state) => (state.runId === summary.id ? { summary, detail: state.detail ? { ...state.detail, ...summary } : state.detail } : {})),
   runStartedReceived: (event) =>
     set({ started: { total_steps: event.total_steps, device: event.device, precision: event.precision, resumed_from_step: event.resumed_from_step, demo: event.demo } }),
-  progressReceived: (event) =>
-    set({
-      progress: {
-        step: event.step,
-        totalSteps: event.total_steps,
-        epoch: event.epoch,
-        loss: event.loss,
-        lr: event.lr,
-        tokensPerSecond: event.tokens_per_second,
-        etaSeconds: event.eta_seconds,
-        gpuAllocatedBytes: event.gpu_memory.allocated_bytes,
-        gpuPeakBytes: event.gpu_memory.peak_bytes,
-        time: event.time
-      }
-    }),
+  progressReceived: (event) => set({ progress: progressFromEvent(event) }),
   evalReceived: (event) => set({ lastEval: { step: event.step, loss: event.eval_loss } }),
   checkpointReceived: (event) => set((state) => ({ checkpointSteps: [...new Set([...state.checkpointSteps, event.step])].sort((a, b) => a - b) })),
   warningReceived: (message) => set((state) => ({ warnings: [...state.warnings, message].slice(-keptWarnings) })),

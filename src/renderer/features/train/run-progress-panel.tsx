@@ -4,25 +4,40 @@ import { useLiveVramSample } from '../../stores/hardware-store'
 import { liveVramWatched } from '../parameters/hardware-service'
 import { useLastEval, useLiveProgress, useLiveRunStarted, useProjectEstimate } from '../../stores/live-run-store'
 import { formatBytes, formatCount, formatDuration, formatLearningRate, formatLoss, isLiveStatus } from '../runs/run-labels'
-import { effectiveBatchText, runGpuMemory } from './progress-figures'
+import { effectiveBatchText, rankPeakFigures, runGpuMemory, type RankPeakFigures } from './progress-figures'
 
 function MemoryFigures({ run }: { run: RunDetail }) {
   const progress = useLiveProgress()
   const estimate = useProjectEstimate()
+  const perRank = rankPeakFigures(progress?.rankPeakBytes, run)
+  const several = run.ranks > 1
   if (run.device === 'cpu') {
-    // The runtime reports the process's peak resident memory when the run ends (no live reading).
+    // The runtime reports the process's peak resident memory when the run ends; a run of several
+    // processes also reports each one's peak so far with every progress event.
     return (
       <>
-        <dt>Memory peak</dt>
-        <dd data-testid="memory-figures">
-          {run.peakMemoryBytes === null ? (
-            'Measured when the run ends (the training process’s peak resident memory on the CPU).'
-          ) : (
-            <>
-              {formatBytes(run.peakMemoryBytes)} <span className="muted">(the training process’s peak resident memory{estimate ? `, vs ${formatBytes(estimate.peakBytes)} estimated` : ''})</span>
-            </>
-          )}
-        </dd>
+        {perRank && <RankPeaks figures={perRank} />}
+        {(run.peakMemoryBytes !== null || !perRank) && (
+          <>
+            <dt>Memory peak</dt>
+            <dd data-testid="memory-figures">
+              {run.peakMemoryBytes === null ? (
+                several && isLiveStatus(run.status) ? (
+                  'Each training process’s peak resident memory shows from the next logged step.'
+                ) : (
+                  'Measured when the run ends (the training process’s peak resident memory on the CPU).'
+                )
+              ) : (
+                <>
+                  {formatBytes(run.peakMemoryBytes)}{' '}
+                  <span className="muted">
+                    ({several ? 'rank 0’s process’s' : 'the training process’s'} peak resident memory{estimate ? `, vs ${formatBytes(estimate.peakBytes)} estimated` : ''})
+                  </span>
+                </>
+              )}
+            </dd>
+          </>
+        )}
       </>
     )
   }
@@ -32,12 +47,14 @@ function MemoryFigures({ run }: { run: RunDetail }) {
       <dt>GPU memory now</dt>
       <dd data-testid="memory-figures">
         {formatBytes(progress?.gpuAllocatedBytes)}
-        {run.gpuIndices.length > 1 && <span className="muted"> (rank 0, allocated by PyTorch)</span>}
+        {several && <span className="muted"> (rank 0, allocated by PyTorch)</span>}
       </dd>
       {isLiveStatus(run.status) && <GpuMemoryPerGpu gpuIndices={run.gpuIndices} />}
+      {perRank && <RankPeaks figures={perRank} />}
       <dt>GPU memory peak</dt>
       <dd>
         {formatBytes(peak)}
+        {several && <span className="muted"> (rank 0)</span>}
         {estimate ? (
           <span className="muted">
             {' '}
@@ -46,6 +63,31 @@ function MemoryFigures({ run }: { run: RunDetail }) {
         ) : (
           <span className="muted"> (no verified estimate for this run)</span>
         )}
+      </dd>
+    </>
+  )
+}
+
+/**
+ * Each rank's peak memory so far, from the newest progress event: on a GPU what PyTorch
+ * allocated (less than nvidia-smi shows, which adds PyTorch's cache and the CUDA context), on the
+ * CPU each process's resident memory.
+ */
+function RankPeaks({ figures }: { figures: RankPeakFigures }) {
+  return (
+    <>
+      <dt>{figures.kind === 'cpu' ? 'Peak per process' : figures.byGpu ? 'Peak per GPU' : 'Peak per rank'}</dt>
+      <dd data-testid="rank-peaks">
+        <ul className="gpu-memory-list">
+          {figures.rows.map((row) => (
+            <li key={row.rank}>{row.text}</li>
+          ))}
+        </ul>
+        <span className="muted small">
+          {figures.kind === 'cpu'
+            ? 'The highest resident memory of each training process so far, as the operating system counts it.'
+            : 'The most memory PyTorch allocated on each rank’s GPU so far; nvidia-smi shows more (it adds PyTorch’s cache).'}
+        </span>
       </dd>
     </>
   )
