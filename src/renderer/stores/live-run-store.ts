@@ -43,7 +43,7 @@ interface LiveRunState {
   summary: RunSummary | null
   detail: RunDetail | null
   progress: LiveProgress | null
-  started: Pick<StartedEvent, 'total_steps' | 'device' | 'precision' | 'resumed_from_step' | 'demo'> | null
+  started: Pick<StartedEvent, 'total_steps' | 'device' | 'precision' | 'resumed_from_step' | 'demo' | 'world_size' | 'parallelism'> | null
   lastEval: { step: number; loss: number | null } | null
   checkpointSteps: number[]
   warnings: string[]
@@ -115,7 +115,7 @@ const useLiveRunStore = create<LiveRunState>()((set) => ({
   runStatusReceived: (summary) =>
     set((state) => (state.runId === summary.id ? { summary, detail: state.detail ? { ...state.detail, ...summary } : state.detail } : {})),
   runStartedReceived: (event) =>
-    set({ started: { total_steps: event.total_steps, device: event.device, precision: event.precision, resumed_from_step: event.resumed_from_step, demo: event.demo } }),
+    set({ started: { total_steps: event.total_steps, device: event.device, precision: event.precision, resumed_from_step: event.resumed_from_step, demo: event.demo, world_size: event.world_size, parallelism: event.parallelism } }),
   progressReceived: (event) => set({ progress: progressFromEvent(event) }),
   evalReceived: (event) => set({ lastEval: { step: event.step, loss: event.eval_loss } }),
   checkpointReceived: (event) => set((state) => ({ checkpointSteps: [...new Set([...state.checkpointSteps, event.step])].sort((a, b) => a - b) })),

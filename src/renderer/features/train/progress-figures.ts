@@ -80,6 +80,14 @@ export function effectiveBatchText(params: { micro_batch_size: number; gradient_
   return `${effective} (micro batch ${params.micro_batch_size} × accumulation ${params.gradient_accumulation_steps}${ranks > 1 ? ` × ${ranks} ranks` : ''})`
 }
 
+/** How a run's ranks share the model, from its started event's parallelism; null for one process. */
+export function parallelismText(parallelism: 'ddp' | 'fsdp' | null | undefined, ranks: number): string | null {
+  if (ranks <= 1 || !parallelism) return null
+  return parallelism === 'fsdp'
+    ? `FSDP: each rank holds 1/${ranks} of the weights, gradients and optimizer state`
+    : 'DDP: each rank holds the whole model; gradients are summed every step'
+}
+
 /** Each rank's peak memory, labelled with where it runs, as the Progress panel lists them. */
 export interface RankPeakFigures {
   /** 'gpu': allocated by PyTorch on the rank's GPU; 'cpu': the rank's process's resident memory. */

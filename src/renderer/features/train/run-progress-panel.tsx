@@ -4,7 +4,7 @@ import { useLiveVramSample } from '../../stores/hardware-store'
 import { liveVramWatched } from '../parameters/hardware-service'
 import { useLastEval, useLiveProgress, useLiveRunStarted, useProjectEstimate } from '../../stores/live-run-store'
 import { formatBytes, formatCount, formatDuration, formatLearningRate, formatLoss, isLiveStatus } from '../runs/run-labels'
-import { effectiveBatchText, rankPeakFigures, runGpuMemory, type RankPeakFigures } from './progress-figures'
+import { effectiveBatchText, parallelismText, rankPeakFigures, runGpuMemory, type RankPeakFigures } from './progress-figures'
 
 function MemoryFigures({ run }: { run: RunDetail }) {
   const progress = useLiveProgress()
@@ -167,6 +167,12 @@ export function RunProgressPanel({ run }: { run: RunDetail }) {
         <dd>{formatCount(progress?.tokensPerSecond)}</dd>
         <dt>Effective batch</dt>
         <dd data-testid="effective-batch">{effectiveBatchText(run.config.params, run.ranks)}</dd>
+        {parallelismText(started?.parallelism, started?.world_size ?? run.ranks) && (
+          <>
+            <dt>Model across ranks</dt>
+            <dd data-testid="parallelism">{parallelismText(started?.parallelism, started?.world_size ?? run.ranks)}</dd>
+          </>
+        )}
         <MemoryFigures run={run} />
       </dl>
     </section>

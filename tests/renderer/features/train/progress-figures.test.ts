@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { effectiveBatchText, etaFromStepTimes, progressFromEvent, progressFromMetrics, rankPeakFigures, runGpuMemory } from '../../../../src/renderer/features/train/progress-figures'
+import { effectiveBatchText, etaFromStepTimes, parallelismText, progressFromEvent, progressFromMetrics, rankPeakFigures, runGpuMemory } from '../../../../src/renderer/features/train/progress-figures'
 import type { ProgressEvent } from '../../../../src/shared/run-events'
 
 describe('etaFromStepTimes', () => {
@@ -120,5 +120,15 @@ describe('rankPeakFigures', () => {
     expect(rankPeakFigures(undefined, gpus)).toBeNull()
     expect(rankPeakFigures(null, gpus)).toBeNull()
     expect(rankPeakFigures([GiB], { ...gpus, gpuIndices: [2], ranks: 1 })).toBeNull()
+  })
+})
+
+describe('parallelismText', () => {
+  it('says how the ranks share the model, and nothing for one process or older events', () => {
+    expect(parallelismText('fsdp', 4)).toBe('FSDP: each rank holds 1/4 of the weights, gradients and optimizer state')
+    expect(parallelismText('ddp', 2)).toBe('DDP: each rank holds the whole model; gradients are summed every step')
+    expect(parallelismText(null, 1)).toBeNull()
+    expect(parallelismText(undefined, 2)).toBeNull()
+    expect(parallelismText('ddp', 1)).toBeNull()
   })
 })
