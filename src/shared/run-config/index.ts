@@ -19,3 +19,4 @@ export {
   withDefaultParams
 } from './run-config-schema'
 export type { LoraParams, ModelSpec, ParseRunConfigResult, RunConfig, RunConfigInput, TrainingMethod, TrainingMode, TrainingParams } from './run-config-schema'
+export { trainingMethodChoices, trainingMethodName } from './training-method-labels'

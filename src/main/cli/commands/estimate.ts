@@ -21,6 +21,7 @@ import { UsageError } from '../command'
 import { formatParameterCount } from './models'
 import { formatGiB } from '../../../shared/units'
 import { printVerification, verifyEstimate } from './estimate-verify'
+import { trainingMethodName } from '../../../shared/run-config'
 
 const usage = [
   'localtune estimate --model <id|path> [options]',
@@ -76,7 +77,7 @@ export function formatDuration(seconds: number): string {
 }
 
 function describeParams(params: EstimateParams): string {
-  const method = params.method === 'full' ? 'full finetuning' : `${params.method === 'qlora' ? 'QLoRA' : 'LoRA'} r=${params.lora.r} α=${params.lora.alpha} on ${params.lora.target_modules === 'all-linear' ? 'all-linear' : params.lora.target_modules.join(',')}`
+  const method = params.method === 'full' ? trainingMethodName(params.method) : `${trainingMethodName(params.method)} r=${params.lora.r} α=${params.lora.alpha} on ${params.lora.target_modules === 'all-linear' ? 'all-linear' : params.lora.target_modules.join(',')}`
   return `${method} · ${params.precision} · max length ${params.max_length} · micro batch ${params.micro_batch_size} × accumulation ${params.gradient_accumulation_steps} · checkpointing ${params.gradient_checkpointing ? 'on' : 'off'} · attention ${params.attention}${params.packing ? ' · packing' : ''}`
 }
 

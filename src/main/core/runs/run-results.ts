@@ -9,6 +9,7 @@ import type { RunRow } from './run-store'
 import { TINY_DEMO_MODEL_ID } from '../../../shared/run-config/run-config-schema'
 import { runConfigOf, runStatusOf } from './run-summary'
 import { fieldsOfLocalTunePrompt } from './playground-prompt'
+import { trainingMethodName } from '../../../shared/run-config'
 
 export const finalDirName = 'final'
 
@@ -138,7 +139,7 @@ export function runResults(row: RunRow, runtimeDir: string): RunResults {
         ...generateLines
       ].join('\n'),
       note:
-        `final/ holds a ${config.method === 'qlora' ? 'QLoRA' : 'LoRA'} adapter for ${config.model.id}: load the base model, then the adapter with peft.` +
+        `final/ holds a ${trainingMethodName(config.method)} adapter for ${config.model.id}: load the base model, then the adapter with peft.` +
         (merged ? ` A merged copy (no peft needed) is in ${merged}.` : '') +
         ' The prompt is written the way the training examples were.'
     }

@@ -8,6 +8,7 @@ import { measuredMemoryScale } from '../../../shared/estimate-verify/measured-me
 import { autoBasisKey, type ReadyEstimate } from './estimate-view'
 import { deviceChoiceOf } from './verified-estimate'
 import { sendAllowingOutsidePaths } from '../../app/outside-path-confirmation'
+import { trainingMethodName } from '../../../shared/run-config'
 
 let nextId = 0
 function newVerificationId(): string {
@@ -68,7 +69,7 @@ export async function verificationRequested(view: ReadyEstimate): Promise<void> 
 /** What this measurement teaches Auto about this model and data on this kind of device. */
 function scaleForAuto(view: ReadyEstimate, verification: EstimateVerification): { forBasis: string; factor: number; reason: string } | null {
   const forBasis = autoBasisKey(chosenModelNow(), view.tokenStats, view.chosen.device.kind)
-  const what = `${view.method === 'full' ? 'full finetuning' : view.method === 'qlora' ? 'QLoRA' : 'LoRA'}, micro batch ${view.params.micro_batch_size} × ${view.params.max_length} tokens`
+  const what = `${trainingMethodName(view.method)}, micro batch ${view.params.micro_batch_size} × ${view.params.max_length} tokens`
   const scale = measuredMemoryScale(view.chosen.vram, view.chosen.time, verification, what)
   return forBasis && scale ? { forBasis, ...scale } : null
 }

@@ -3,6 +3,7 @@ import type { DeviceTarget } from '../../../shared/estimator'
 import { useParametersActions } from '../../stores/parameters-store'
 import { deviceKeyOf } from './estimate-view'
 import { fieldLabels, type ManualFieldKey, type ManualFields, type NumericFieldKey } from './manual-fields'
+import { trainingMethodChoices } from '../../../shared/run-config'
 
 type Errors = Partial<Record<ManualFieldKey, string>>
 
@@ -103,11 +104,7 @@ export function ManualForm({ fields, errors, devices, deviceKey }: { fields: Man
             field="method"
             label={fieldLabels.method}
             value={fields.method}
-            options={[
-              { value: 'full', label: 'Full finetuning' },
-              { value: 'lora', label: 'LoRA' },
-              { value: 'qlora', label: 'QLoRA (4-bit base)' }
-            ]}
+            options={trainingMethodChoices}
             errors={errors}
             onChange={(value) => choiceEdited('method', value)}
           />

@@ -6,6 +6,7 @@ import { usePendingRunAction, useRunActionError } from '../../stores/live-run-st
 import { hardwareSnapshotRequested } from '../parameters/hardware-service'
 import { runAgainWithChanges } from './live-run-service'
 import { fieldsFromRun, runAgainDevices, runAgainRequestFrom, type RunAgainErrors, type RunAgainFields } from './run-again-form'
+import { trainingMethodChoices } from '../../../shared/run-config'
 
 type NumberKey = 'learningRate' | 'epochs' | 'maxSteps' | 'microBatchSize' | 'maxLength'
 
@@ -74,9 +75,11 @@ function RunAgainForm({ run, onDone }: { run: RunDetail; onDone(): void }) {
       <div className="form-field">
         <label htmlFor={`${formId}-method`}>Method</label>
         <select id={`${formId}-method`} value={fields.method} aria-invalid={errors.method ? true : undefined} aria-describedby={describedBy('method')} onChange={(event) => edit('method', event.target.value as RunAgainFields['method'])}>
-          <option value="full">Full finetuning</option>
-          <option value="lora">LoRA</option>
-          <option value="qlora">QLoRA (4-bit base)</option>
+          {trainingMethodChoices.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
         </select>
         <Hint id={describedBy('method')} error={errors.method} hint="QLoRA needs an NVIDIA GPU; LoRA trains anywhere." />
       </div>
