@@ -134,6 +134,23 @@ class Distributed:
         self.store = _connect_store()
         self._store_set(f"{_KEY}/host/{self.rank}", socket.gethostname())
 
+    def finish(self) -> None:
+        """After a run that ended well: every rank waits here until all are done, rank 0 included
+        (it writes the final model while the others wait), so that no rank tears its process group
+        down while another still talks to it. A rank that left early made gloo's threads abort the
+        process at exit ("terminate called without an active exception", SIGABRT), which turned a
+        completed run into a failed torchrun. A peer lost at this point changes nothing: the run's
+        outputs and its finished event are written."""
+        if not self.enabled:
+            return
+        import torch.distributed as dist
+
+        try:
+            if dist.is_initialized():
+                dist.barrier()
+        except Exception:  # noqa: BLE001 - see above
+            pass
+
     def close(self) -> None:
         if not self.enabled:
             return

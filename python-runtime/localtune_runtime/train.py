@@ -72,7 +72,9 @@ def train(run_dir: Path, resume: bool, stop: StopRequest, terminal: Terminal,
     report = lambda failure: _report_failure(failure, events, terminal, where, started, dist, run_dir)  # noqa: E731
     try:
         dist.init()
-        return _train(run_dir, resume, stop, terminal, events, where, dist)
+        code = _train(run_dir, resume, stop, terminal, events, where, dist)
+        dist.finish()
+        return code
     except RunFailure as failure:
         return report(failure)
     except KeyboardInterrupt:
